@@ -1,0 +1,285 @@
+"""Command-line interface: ``riskgrade score|validate|sample|schema|ahp``.
+
+Data go to files or standard output; messages go to standard error. Exit codes:
+0 ok, 1 unexpected error, 2 usage error, 3 input or config invalid (nothing
+written), 4 policy cannot be met.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from riskgrade._version import __version__
+
+__all__ = ["EXIT_INVALID", "EXIT_OK", "EXIT_POLICY", "EXIT_UNEXPECTED", "EXIT_USAGE", "main"]
+
+EXIT_OK = 0
+EXIT_UNEXPECTED = 1
+EXIT_USAGE = 2
+EXIT_INVALID = 3
+EXIT_POLICY = 4
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(
+        prog="riskgrade",
+        description="Grade integrity risks (廉政风险) into levels 1-3 with a per-unit level-one quota.",
+        epilog="Exit codes: 0 ok, 1 unexpected error, 2 usage error, 3 invalid input or config "
+        "(nothing written), 4 policy cannot be met.",
+    )
+    p.add_argument("--version", action="version", version=f"riskgrade {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    s = sub.add_parser("score", help="grade an inventory (CSV/Parquet) and write the graded file")
+    s.add_argument("input", help="inventory file (.csv, .csv.gz, .parquet)")
+    s.add_argument(
+        "-o", "--output", required=True, help="graded file (.csv or .parquet; '-' = CSV to stdout)"
+    )
+    s.add_argument("-c", "--config", help="model config (.toml/.json/.yaml); default: built-in")
+    s.add_argument("-m", "--model", help="saved model card (.json) instead of --config")
+    s.add_argument(
+        "--on-error",
+        choices=("raise", "quarantine"),
+        default="raise",
+        help="invalid rows: stop with exit 3 (default) or set them aside in a rejects file",
+    )
+    s.add_argument("--rejects", help="rejects file for --on-error quarantine (default: OUTPUT.rejects.csv)")
+    s.add_argument("--encoding", help="CSV encoding (default: detected)")
+    s.add_argument("--audit", help="also write the audit of quota moves to this file")
+    s.add_argument("-q", "--quiet", action="store_true", help="no summary on stderr")
+
+    v = sub.add_parser("validate", help="check an inventory and list every problem")
+    v.add_argument("input")
+    v.add_argument("-c", "--config")
+    v.add_argument("--encoding")
+    v.add_argument("--failures", help="write the failure cases to this CSV file")
+
+    sa = sub.add_parser("sample", help="generate a synthetic inventory with a known outcome model")
+    sa.add_argument("--rows", type=int, default=5000)
+    sa.add_argument("--units", type=int, default=None)
+    sa.add_argument("--seed", type=int, default=0)
+    sa.add_argument("--event-rate", type=float, default=0.03)
+    sa.add_argument("-o", "--output", default="-", help="file (.csv/.parquet) or '-' for stdout")
+
+    sc = sub.add_parser("schema", help="print the JSON Schema of the model config")
+    sc.add_argument("--default-config", action="store_true", help="print the default config as JSON instead")
+
+    a = sub.add_parser("ahp", help="check a pairwise-comparison (AHP) judgement matrix")
+    a.add_argument("judgements", help="matrix as .csv (square with header, or long a,b,value) or .toml")
+    a.add_argument("--ri-table", default="saaty", help="random-index table (default: saaty)")
+    a.add_argument("--strict", action="store_true", help="exit 3 when the matrix is inconsistent")
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the exit code.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Arguments (default ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        Exit code (see the module notes).
+    """
+    from riskgrade.exceptions import (
+        ConfigError,
+        InconsistentJudgementsError,
+        InventoryValidationError,
+        PolicyError,
+        RiskgradeError,
+    )
+
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: --help (0) or usage error (2)
+        return int(exc.code or 0)
+    err = sys.stderr
+    try:
+        if args.command == "score":
+            return _score(args, err)
+        if args.command == "validate":
+            return _validate(args, err)
+        if args.command == "sample":
+            return _sample(args, err)
+        if args.command == "schema":
+            return _schema(args)
+        if args.command == "ahp":
+            return _ahp(args)
+    except InventoryValidationError as e:
+        print(f"riskgrade: {e}", file=err)
+        print("riskgrade: nothing written", file=err)
+        return EXIT_INVALID
+    except (ConfigError, InconsistentJudgementsError) as e:
+        print(f"riskgrade: invalid config: {e}", file=err)
+        return EXIT_INVALID
+    except FileNotFoundError as e:
+        print(f"riskgrade: {e}", file=err)
+        return EXIT_INVALID
+    except PolicyError as e:
+        print(f"riskgrade: policy cannot be met: {e}", file=err)
+        return EXIT_POLICY
+    except RiskgradeError as e:
+        print(f"riskgrade: {e}", file=err)
+        return EXIT_INVALID
+    except KeyboardInterrupt:
+        print("riskgrade: interrupted; nothing written", file=err)
+        return 130
+    except Exception as e:  # pragma: no cover - safety net
+        print(f"riskgrade: unexpected error: {type(e).__name__}: {e}", file=err)
+        return EXIT_UNEXPECTED
+    parser.print_usage(err)  # pragma: no cover
+    return EXIT_USAGE  # pragma: no cover
+
+
+def _load_model(args: argparse.Namespace):
+    from riskgrade.config import load_config
+    from riskgrade.model import RiskModel
+
+    if getattr(args, "model", None):
+        return RiskModel.load(args.model)
+    config = load_config(args.config) if args.config else None
+    return RiskModel(config)
+
+
+def _score(args: argparse.Namespace, err: TextIO) -> int:
+    from riskgrade.io import read_inventory, write_frame, write_result
+
+    t0 = time.perf_counter()
+    model = _load_model(args)
+    inv = read_inventory(args.input, model.config, encoding=args.encoding)
+    if not model.is_fitted:
+        model.fit(_fit_rows(inv, model.config, args.on_error))
+    result = model.grade(inv, on_error=args.on_error)
+    out = args.output
+    if out == "-":
+        from riskgrade.io import _neutralise, _to_table, _write_csv_table
+
+        sys.stdout.flush()
+        buf = sys.stdout.buffer
+        _write_csv_table(_neutralise(_to_table(result.frame)), buf)
+        buf.flush()
+    else:
+        write_result(result, out)
+    rej_path = None
+    if len(result.rejected):
+        rej_path = Path(args.rejects) if args.rejects else _rejects_path(out)
+        write_frame(result.rejected, rej_path)
+    if args.audit:
+        write_frame(result.audit, args.audit)
+    if not args.quiet:
+        c = result.counts
+        lv = result.summary()["n"].to_dict()
+        us = result.unit_summary()
+        over = int((us["candidates_level_1"] > us["cap"]).sum())
+        print(
+            f"riskgrade: {c['rows_in']} rows in: {c['graded']} graded, {c['rejected']} rejected"
+            + (f" (reasons in {rej_path})" if rej_path else ""),
+            file=err,
+        )
+        print(
+            f"riskgrade: level 1: {lv[1]}, level 2: {lv[2]}, level 3: {lv[3]}; "
+            f"{over} of {len(us)} units over the cap before the quota, {c['demoted']} points demoted",
+            file=err,
+        )
+        where = "stdout" if out == "-" else out
+        print(f"riskgrade: wrote {where} in {time.perf_counter() - t0:.2f} s", file=err)
+    return EXIT_OK
+
+
+def _fit_rows(inv, config, on_error: str):
+    """Rows to fit data-driven weights on (``None`` when the weights need no data)."""
+    from riskgrade.model import DATA_FREE_METHODS
+    from riskgrade.schema import find_failures
+
+    if config.weighting.method in DATA_FREE_METHODS:
+        return None
+    if on_error != "quarantine":
+        return inv
+    fc = find_failures(inv, config)
+    if len(fc) == 0 or fc["row"].isna().any():
+        return inv
+    bad = set(fc["row"].astype(int))
+    keep = [i for i in range(len(inv)) if i not in bad]
+    sub = inv.iloc[keep]
+    sub.attrs = dict(inv.attrs)
+    return sub
+
+
+def _rejects_path(out: str) -> Path:
+    if out == "-":
+        return Path("rejects.csv")
+    p = Path(out)
+    stem = p.name[: -len(p.suffix)] if p.suffix else p.name
+    return p.with_name(f"{stem}.rejects.csv")
+
+
+def _validate(args: argparse.Namespace, err: TextIO) -> int:
+    from riskgrade.config import default_config, load_config
+    from riskgrade.io import read_inventory, write_frame
+    from riskgrade.schema import find_failures
+
+    config = load_config(args.config) if args.config else default_config()
+    inv = read_inventory(args.input, config, encoding=args.encoding)
+    fc = find_failures(inv, config)
+    if len(fc) == 0:
+        print(f"riskgrade: {len(inv)} rows, valid", file=err)
+        return EXIT_OK
+    from riskgrade.exceptions import InventoryValidationError
+
+    print(f"riskgrade: {InventoryValidationError(fc, n_rows=len(inv))}", file=err)
+    if args.failures:
+        write_frame(fc, args.failures)
+        print(f"riskgrade: failure cases written to {args.failures}", file=err)
+    return EXIT_INVALID
+
+
+def _sample(args: argparse.Namespace, err: TextIO) -> int:
+    from riskgrade.datasets import make_inventory
+    from riskgrade.io import _neutralise, _to_table, _write_csv_table, write_frame
+
+    if args.rows < 1:
+        print("riskgrade: --rows must be at least 1", file=err)
+        return EXIT_USAGE
+    try:
+        frame = make_inventory(args.rows, n_units=args.units, seed=args.seed, event_rate=args.event_rate)
+    except ValueError as e:
+        print(f"riskgrade: {e}", file=err)
+        return EXIT_USAGE
+    if args.output == "-":
+        _write_csv_table(_neutralise(_to_table(frame)), sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+    else:
+        write_frame(frame, args.output, provenance={"generator": "riskgrade.datasets.make_inventory",
+                                                   "rows": args.rows, "seed": args.seed,
+                                                   "riskgrade_version": __version__})
+        print(f"riskgrade: wrote {len(frame)} rows to {args.output}", file=err)
+    return EXIT_OK
+
+
+def _schema(args: argparse.Namespace) -> int:
+    from riskgrade.config import config_json_schema, default_config
+
+    if args.default_config:
+        print(default_config().to_json())
+    else:
+        print(json.dumps(config_json_schema(), ensure_ascii=False, indent=2, sort_keys=True))
+    return EXIT_OK
+
+
+def _ahp(args: argparse.Namespace) -> int:
+    try:
+        from riskgrade.weighting.cli_ahp import run_ahp_command
+    except ImportError:  # pragma: no cover - the weighting CLI ships with the package
+        print("riskgrade: the ahp command is not available in this build", file=sys.stderr)
+        return EXIT_UNEXPECTED
+    return run_ahp_command(args.judgements, strict=args.strict, ri_table=args.ri_table, out=sys.stdout)

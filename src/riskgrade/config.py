@@ -1,0 +1,236 @@
+"""Model configuration: the methodology as versioned data.
+
+A :class:`RiskModelConfig` fixes everything that decides a grade — the factor
+catalog, how weights are obtained, the level thresholds, the quota and the column
+mapping — so that a grade can be reproduced from the config and the input alone.
+Configs are frozen pydantic models that reject unknown fields; they load from TOML
+or JSON (YAML with the ``yaml`` extra), and every output records the config's
+SHA-256 (:func:`config_hash`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import tomllib
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from riskgrade.catalogs import CORE_FACTORS, sichuan_2012
+from riskgrade.exceptions import ConfigError
+from riskgrade.factors import FactorCatalog
+from riskgrade.grading import QuotaPolicy, Thresholds
+from riskgrade.weighting.spec import WeightingSpec
+
+__all__ = [
+    "DEFAULT_WEIGHTS",
+    "RiskModelConfig",
+    "config_hash",
+    "config_json_schema",
+    "default_config",
+    "load_config",
+]
+
+PRESETS = {"sichuan_2012": sichuan_2012}
+
+#: Default fixed weights of the sichuan_2012 catalog (sum to 1). The six core factors
+#: carry 0.73 of the weight; consequence, which the field grades by on its own, 0.12.
+DEFAULT_WEIGHTS: dict[str, float] = {
+    "post_weight": 0.15,
+    "funds_handled": 0.15,
+    "discretion": 0.15,
+    "service_relevance": 0.08,
+    "public_satisfaction": 0.07,
+    "complaints": 0.10,
+    "cases": 0.12,
+    "media_exposure": 0.06,
+    "consequence": 0.12,
+}
+
+
+class RiskModelConfig(BaseModel):
+    """Configuration of a risk model.
+
+    Parameters
+    ----------
+    name : str
+        Name of the methodology (shown in reports).
+    catalog : FactorCatalog or str
+        The factor catalog, or the name of a preset (``"sichuan_2012"``).
+    drop_factors : tuple of str
+        Non-core factors of the catalog not used by this model; the weights
+        renormalise over the rest.
+    weighting : WeightingSpec
+        How weights are obtained (fixed numbers, AHP, entropy, CRITIC, combined).
+    levels : Thresholds
+        Thresholds of the provisional levels.
+    quota : QuotaPolicy
+        The per-unit level-one quota.
+    columns : dict of str to str
+        Extra column mapping ``{file column: canonical name}`` applied when reading.
+    outcome_column : str
+        Column of the historical outcome (0/1) for supervised scoring.
+    require_outcome : bool
+        Whether the outcome column must be present and complete.
+    score_decimals : int
+        Scores are rounded to this many decimals before ranking and output, so
+        that every engine (in-memory, streaming, dask) ranks identical numbers.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    schema_version: Literal[1] = 1
+    name: str = "default"
+    catalog: FactorCatalog = Field(default_factory=sichuan_2012)
+    drop_factors: tuple[str, ...] = ()
+    weighting: WeightingSpec = Field(default_factory=WeightingSpec)
+    levels: Thresholds = Field(default_factory=Thresholds)
+    quota: QuotaPolicy = Field(default_factory=QuotaPolicy)
+    columns: dict[str, str] = Field(default_factory=dict)
+    outcome_column: str = "violation"
+    require_outcome: bool = False
+    score_decimals: int = Field(default=12, ge=1, le=15)
+
+    @field_validator("catalog", mode="before")
+    @classmethod
+    def _preset(cls, v: Any) -> Any:
+        if isinstance(v, str):
+            if v not in PRESETS:
+                raise ValueError(f"unknown catalog preset {v!r}; presets: {sorted(PRESETS)}")
+            return PRESETS[v]()
+        if isinstance(v, dict) and "preset" in v:
+            extra = set(v) - {"preset"}
+            if extra:
+                raise ValueError(f"catalog with 'preset' takes no other keys, got {sorted(extra)}")
+            return cls._preset(v["preset"])
+        return v
+
+    @model_validator(mode="after")
+    def _check(self) -> RiskModelConfig:
+        names = self.catalog.names
+        unknown = sorted(set(self.drop_factors) - set(names))
+        if unknown:
+            raise ValueError(f"drop_factors names unknown factor(s) {unknown}; catalog has {names}")
+        core = sorted(set(self.drop_factors) & set(CORE_FACTORS) & set(names))
+        if core:
+            raise ValueError(f"drop_factors may not drop core factor(s) {core}")
+        if len(set(self.drop_factors)) == len(names):
+            raise ValueError("drop_factors drops every factor")
+        return self
+
+    @cached_property
+    def active_catalog(self) -> FactorCatalog:
+        """The catalog with ``drop_factors`` removed."""
+        if not self.drop_factors:
+            return self.catalog
+        return self.catalog.select(n for n in self.catalog.names if n not in self.drop_factors)
+
+    def to_json(self, *, indent: int | None = 2) -> str:
+        """Serialise to JSON (round-trips through :func:`load_config`)."""
+        return json.dumps(self.model_dump(mode="json"), ensure_ascii=False, indent=indent, sort_keys=True)
+
+    @property
+    def hash(self) -> str:
+        """SHA-256 of the canonical JSON of this config."""
+        return config_hash(self)
+
+
+def default_config() -> RiskModelConfig:
+    """The default configuration: the sichuan_2012 catalog with the default policy.
+
+    Fixed weights :data:`DEFAULT_WEIGHTS`, level 1 at score 0.60, level 2 at 0.35,
+    at most 10 % level one per ``unit_id`` (floor).
+
+    Examples
+    --------
+    >>> default_config().quota.max_share
+    0.1
+    """
+    return RiskModelConfig(weighting=WeightingSpec(method="fixed", fixed=DEFAULT_WEIGHTS))
+
+
+def config_hash(config: RiskModelConfig) -> str:
+    """SHA-256 (hex) of the canonical JSON form of a config.
+
+    The canonical form sorts keys, uses compact separators and UTF-8, so the hash
+    does not depend on how the config was written.
+    """
+    payload = json.dumps(
+        config.model_dump(mode="json"), sort_keys=True, separators=(",", ":"), ensure_ascii=False
+    )
+    return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
+
+def config_json_schema() -> dict[str, Any]:
+    """JSON Schema of :class:`RiskModelConfig`."""
+    return RiskModelConfig.model_json_schema()
+
+
+def _format_validation_error(err: ValidationError) -> str:
+    lines = []
+    for e in err.errors():
+        loc = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        lines.append(f"field {loc}: {e['msg']}")
+    return "; ".join(lines)
+
+
+def config_from_dict(data: dict[str, Any], *, source: str | None = None) -> RiskModelConfig:
+    """Build a config from a mapping, turning validation errors into :class:`ConfigError`."""
+    try:
+        return RiskModelConfig.model_validate(data)
+    except ValidationError as err:
+        raise ConfigError(_format_validation_error(err), source=source) from None
+
+
+def load_config(path: str | Path) -> RiskModelConfig:
+    """Load a config from a ``.toml``, ``.json`` or ``.yaml`` file.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+
+    Returns
+    -------
+    RiskModelConfig
+
+    Raises
+    ------
+    ConfigError
+        When the file cannot be read or parsed, or a field is invalid; the message
+        names the file and the field.
+    """
+    p = Path(path)
+    src = str(p)
+    try:
+        text = p.read_text(encoding="utf-8-sig")
+    except OSError as err:
+        raise ConfigError(f"cannot read config: {err.strerror}", source=src) from None
+    suffix = p.suffix.lower()
+    try:
+        if suffix == ".toml":
+            data = tomllib.loads(text)
+        elif suffix == ".json":
+            data = json.loads(text)
+        elif suffix in (".yaml", ".yml"):
+            try:
+                import yaml
+            except ImportError:  # pragma: no cover - depends on the extra
+                raise ConfigError(
+                    "YAML configs need the 'yaml' extra: pip install 'riskgrade[yaml]'", source=src
+                ) from None
+            data = yaml.safe_load(text)
+        else:
+            raise ConfigError(f"unknown config format {suffix!r} (use .toml, .json or .yaml)", source=src)
+    except (tomllib.TOMLDecodeError, json.JSONDecodeError) as err:
+        raise ConfigError(f"cannot parse config: {err}", source=src) from None
+    except ConfigError:
+        raise
+    except Exception as err:  # yaml errors
+        raise ConfigError(f"cannot parse config: {err}", source=src) from None
+    if not isinstance(data, dict):
+        raise ConfigError("config must be a table/object at the top level", source=src)
+    return config_from_dict(data, source=src)

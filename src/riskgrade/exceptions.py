@@ -1,0 +1,131 @@
+"""Exceptions and warnings raised by riskgrade.
+
+Every error derives from :class:`RiskgradeError` so that callers can catch the
+library's failures with one ``except`` clause. Errors about user input carry the
+structured details (column, row, value, reason code) needed to fix the input.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+__all__ = [
+    "ConfigError",
+    "ConsistencyWarning",
+    "DataWarning",
+    "InconsistentJudgementsError",
+    "InventoryValidationError",
+    "NotFittedError",
+    "PolicyError",
+    "QuotaWarning",
+    "RiskgradeError",
+    "RiskgradeWarning",
+    "WeightingError",
+]
+
+
+class RiskgradeError(Exception):
+    """Root of every error raised by riskgrade."""
+
+
+class ConfigError(RiskgradeError, ValueError):
+    """A model configuration is invalid.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong, naming the file and the field.
+    source : str, optional
+        The file the configuration was read from.
+    """
+
+    def __init__(self, message: str, *, source: str | None = None) -> None:
+        self.source = source
+        super().__init__(f"{source}: {message}" if source else message)
+
+
+FAILURE_COLUMNS = ["row", "risk_point_id", "column", "value", "reason", "message"]
+
+
+class InventoryValidationError(RiskgradeError, ValueError):
+    """An inventory failed validation.
+
+    All failures are collected before this is raised; ``failure_cases`` holds one
+    row per problem with the columns ``row`` (0-based position in the input,
+    ``<NA>`` for file-level problems), ``risk_point_id``, ``column``, ``value``,
+    ``reason`` (a stable code such as ``"out_of_scale"``) and ``message``.
+
+    Parameters
+    ----------
+    failure_cases : pandas.DataFrame
+        The table of failures.
+    n_rows : int, optional
+        Number of rows in the inventory that was checked.
+    """
+
+    def __init__(self, failure_cases: pd.DataFrame, *, n_rows: int | None = None) -> None:
+        self.failure_cases = failure_cases.reset_index(drop=True)
+        self.n_rows = n_rows
+        super().__init__(self._summary())
+
+    @property
+    def reasons(self) -> set[str]:
+        """Set of reason codes present in ``failure_cases``."""
+        return set(self.failure_cases["reason"].astype(str))
+
+    def _summary(self, limit: int = 20) -> str:
+        fc = self.failure_cases
+        n = len(fc)
+        rows = fc["row"].dropna().nunique() if "row" in fc else 0
+        head = f"inventory invalid: {n} failure(s) in {rows} row(s)"
+        if self.n_rows is not None:
+            head += f" of {self.n_rows}"
+        lines = [head]
+        for rec in fc.head(limit).itertuples(index=False):
+            where = "file" if pd.isna(rec.row) else f"row {int(rec.row)}"
+            rid = "" if pd.isna(rec.risk_point_id) else f" ({rec.risk_point_id})"
+            lines.append(
+                f"  {where}{rid}, column {rec.column!r}, value {rec.value!r}: "
+                f"[{rec.reason}] {rec.message}"
+            )
+        if n > limit:
+            lines.append(f"  ... and {n - limit} more (see .failure_cases)")
+        return "\n".join(lines)
+
+
+class InconsistentJudgementsError(RiskgradeError, ValueError):
+    """A pairwise-comparison matrix is not acceptable (not reciprocal, not positive, ...)."""
+
+    def __init__(self, message: str, *, details: Any = None) -> None:
+        self.details = details
+        super().__init__(message)
+
+
+class WeightingError(RiskgradeError, ValueError):
+    """Weights cannot be computed from the given data (NaN, negative values, ...)."""
+
+
+class PolicyError(RiskgradeError):
+    """A grading policy (for example the level-one quota) cannot be met."""
+
+
+class NotFittedError(RiskgradeError, AttributeError):
+    """A model was used before ``fit``."""
+
+
+class RiskgradeWarning(UserWarning):
+    """Root of every warning issued by riskgrade."""
+
+
+class ConsistencyWarning(RiskgradeWarning):
+    """A judgement matrix is inconsistent or outside the Saaty scale."""
+
+
+class QuotaWarning(RiskgradeWarning):
+    """The level-one quota was applied with an exception or could not be met."""
+
+
+class DataWarning(RiskgradeWarning):
+    """The data are usable but suspicious (constant column, weight taken by rarity, ...)."""

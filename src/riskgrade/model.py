@@ -1,0 +1,380 @@
+"""RiskModel: config -> fit -> grade -> GradingResult, with a JSON model card."""
+
+from __future__ import annotations
+
+import json
+import warnings
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from riskgrade._version import __version__
+from riskgrade.config import RiskModelConfig, config_from_dict, config_hash, default_config
+from riskgrade.exceptions import (
+    ConfigError,
+    DataWarning,
+    InventoryValidationError,
+    NotFittedError,
+)
+from riskgrade.factors import FactorCatalog
+from riskgrade.grading import Grader
+from riskgrade.io import read_inventory
+from riskgrade.results import RESULT_COLUMNS, GradingResult
+from riskgrade.schema import find_failures
+from riskgrade.scoring import IndexScorer, index_contributions, index_score
+from riskgrade.weighting.spec import resolve_weights
+
+__all__ = ["MODEL_CARD_FORMAT", "RiskModel"]
+
+MODEL_CARD_FORMAT = "riskgrade-model-card"
+DATA_FREE_METHODS = {"fixed", "ahp", "ahp_group"}
+
+
+class RiskModel:
+    """A risk-grading model: factors, weights, thresholds and the quota.
+
+    Parameters
+    ----------
+    config : RiskModelConfig, optional
+        The methodology; ``None`` means :func:`riskgrade.default_config`.
+
+    Attributes
+    ----------
+    catalog_ : FactorCatalog
+        The factors in use (config catalog less ``drop_factors``).
+    weights_ : pandas.Series
+        Factor weights (sum to 1).
+    weight_details_ : dict
+        Figures of the weighting method (consistency ratios, ...).
+    scorer_ : IndexScorer
+        The fitted index scorer.
+    grader_ : Grader
+        Thresholds and quota.
+
+    Examples
+    --------
+    >>> import riskgrade as rg
+    >>> inv = rg.datasets.load_sample()
+    >>> result = rg.RiskModel().fit(inv).grade(inv)
+    >>> bool(result.unit_summary()["within_cap"].all())
+    True
+    """
+
+    def __init__(self, config: RiskModelConfig | None = None) -> None:
+        self.config = config if config is not None else default_config()
+        if not isinstance(self.config, RiskModelConfig):
+            raise ConfigError(
+                f"config must be a RiskModelConfig (see riskgrade.load_config), "
+                f"got {type(self.config).__name__}"
+            )
+
+    def __repr__(self) -> str:
+        state = "fitted" if self.is_fitted else "not fitted"
+        return f"RiskModel(config={self.config.name!r}, {state})"
+
+    # ------------------------------------------------------------------ fitting
+    @property
+    def is_fitted(self) -> bool:
+        """Whether weights have been set."""
+        return hasattr(self, "weights_")
+
+    @property
+    def catalog(self) -> FactorCatalog:
+        """The factors in use."""
+        return self.config.active_catalog
+
+    def _prepare(self, frame: pd.DataFrame | str | Path) -> pd.DataFrame:
+        if isinstance(frame, pd.DataFrame) and "input_sha256" in frame.attrs:
+            return frame
+        return read_inventory(frame, self.config)
+
+    def fit(self, frame: pd.DataFrame | str | Path | None = None, y: Any = None) -> RiskModel:
+        """Set the weights (computing them from the data for entropy/CRITIC).
+
+        Parameters
+        ----------
+        frame : DataFrame or path, optional
+            Inventory; needed by data-driven weighting. It must validate.
+        y : ignored
+            Present for scikit-learn compatibility; the supervised scorer takes the
+            outcome from ``config.outcome_column``.
+
+        Returns
+        -------
+        self
+
+        Raises
+        ------
+        InventoryValidationError
+            When the inventory does not validate.
+        """
+        cat = self.catalog
+        if frame is None:
+            if self.config.weighting.method not in DATA_FREE_METHODS:
+                raise NotFittedError(
+                    f"weighting.method {self.config.weighting.method!r} computes weights "
+                    "from data: pass an inventory to fit()"
+                )
+            F = pd.DataFrame({n: [0.5] for n in cat.names})
+            n_rows, in_hash = 0, None
+        else:
+            inv = self._prepare(frame)
+            fc = find_failures(inv, self.config)
+            if len(fc):
+                raise InventoryValidationError(fc, n_rows=len(inv))
+            F = cat.transform(inv)
+            n_rows, in_hash = len(inv), inv.attrs.get("input_sha256")
+        weights, details = resolve_weights(self.config.weighting, F, cat.names)
+        weights = pd.Series(weights, dtype=float).reindex(cat.names).fillna(0.0)
+        self._set_weights(weights, details)
+        self.training_ = {"n_rows": n_rows, "input_sha256": in_hash}
+        return self
+
+    def _set_weights(self, weights: pd.Series, details: dict[str, Any]) -> None:
+        cat = self.catalog
+        self.catalog_ = cat
+        self.weights_ = weights.astype(float)
+        self.weight_details_ = details
+        self.scorer_ = IndexScorer(
+            weights=self.weights_.to_numpy(), decimals=self.config.score_decimals
+        ).fit(np.zeros((1, len(cat))))
+        self.grader_ = Grader(self.config.levels, self.config.quota)
+
+    def _ensure_fitted(self) -> None:
+        if self.is_fitted:
+            return
+        if self.config.weighting.method in DATA_FREE_METHODS:
+            self.fit(None)
+            return
+        raise NotFittedError(
+            f"this RiskModel has data-driven weights ({self.config.weighting.method!r}); "
+            "call fit(inventory) before grade()"
+        )
+
+    # ------------------------------------------------------------------ scoring
+    def factor_scores(self, frame: pd.DataFrame | str | Path) -> pd.DataFrame:
+        """Validated factor scores (n x m, NaN = factor left out for the row).
+
+        Raises
+        ------
+        InventoryValidationError
+            When the inventory does not validate.
+        """
+        inv = self._prepare(frame)
+        fc = find_failures(inv, self.config)
+        if len(fc):
+            raise InventoryValidationError(fc, n_rows=len(inv))
+        return self.catalog.transform(inv)
+
+    def score_from_factor_scores(
+        self, factor_scores: pd.DataFrame | np.ndarray, weights: Any = None
+    ) -> np.ndarray:
+        """Index scores of factor scores under given (default: fitted) weights."""
+        self._ensure_fitted()
+        w = self.weights_.to_numpy() if weights is None else np.asarray(weights, dtype=float)
+        return index_score(np.asarray(factor_scores, dtype=float), w, decimals=self.config.score_decimals)
+
+    def grade(
+        self,
+        frame: pd.DataFrame | str | Path,
+        *,
+        on_error: Literal["raise", "quarantine"] = "raise",
+    ) -> GradingResult:
+        """Grade an inventory.
+
+        Parameters
+        ----------
+        frame : DataFrame or path
+            The inventory.
+        on_error : {"raise", "quarantine"}
+            ``"raise"``: any validation failure raises
+            :class:`~riskgrade.InventoryValidationError` listing all of them.
+            ``"quarantine"``: failing rows are set aside in ``result.rejected`` with
+            their reasons and the rest are graded (file-level failures such as a
+            missing column still raise).
+
+        Returns
+        -------
+        GradingResult
+        """
+        if on_error not in ("raise", "quarantine"):
+            raise ValueError(f"on_error must be 'raise' or 'quarantine', got {on_error!r}")
+        self._ensure_fitted()
+        inv = self._prepare(frame)
+        fc = find_failures(inv, self.config)
+        rejected = inv.iloc[0:0].copy()
+        if len(fc):
+            file_level = fc["row"].isna()
+            if on_error == "raise" or file_level.any():
+                raise InventoryValidationError(
+                    fc if on_error == "raise" else fc[file_level], n_rows=len(inv)
+                )
+            bad_rows = np.unique(fc["row"].to_numpy(dtype=np.int64))
+            reasons = (
+                fc.assign(r=fc["column"].astype(str) + ":" + fc["reason"].astype(str))
+                .groupby("row", sort=True)["r"]
+                .agg(lambda s: ";".join(sorted(set(s))))
+            )
+            rejected = inv.iloc[bad_rows].copy()
+            rejected.insert(0, "row", bad_rows)
+            rejected["reject_reasons"] = reasons.reindex(bad_rows).to_numpy()
+            keep = np.ones(len(inv), dtype=bool)
+            keep[bad_rows] = False
+            inv = inv.iloc[np.flatnonzero(keep)]
+        return self._grade_valid(inv, rejected, fc)
+
+    def _grade_valid(self, inv: pd.DataFrame, rejected: pd.DataFrame, fc: pd.DataFrame) -> GradingResult:
+        cat = self.catalog
+        F = cat.transform(inv)
+        Fv = F.to_numpy(dtype=float)
+        w = self.weights_.to_numpy()
+        score = index_score(Fv, w, decimals=self.config.score_decimals)
+        contrib = index_contributions(Fv, w)
+        q = self.config.quota
+        tie_keys = [
+            pd.to_numeric(inv[k], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+            for k in q.tie_break
+            if k in inv.columns
+        ]
+        ga = self.grader_.grade_arrays(
+            score,
+            inv[q.by].to_numpy() if q.by in inv.columns else np.zeros(len(inv), dtype=np.int64),
+            inv["risk_point_id"].to_numpy(),
+            tie_keys=tie_keys,
+        )
+        added: dict[str, Any] = {
+            "score": score,
+            "level": ga.level.astype(np.int64),
+            "level_provisional": ga.level_provisional.astype(np.int64),
+            "rank_in_unit": ga.rank_in_unit,
+            "n_in_unit": ga.n_in_unit,
+            "quota_cap": ga.cap,
+            "quota_demoted": ga.quota_demoted,
+            "quota_tie": ga.quota_tie,
+            "quota_exception": ga.quota_exception,
+        }
+        for j, name in enumerate(cat.names):
+            added[f"factor_{name}"] = Fv[:, j]
+        for j, name in enumerate(cat.names):
+            added[f"contrib_{name}"] = contrib[:, j]
+        clash = [c for c in added if c in inv.columns]
+        base = inv
+        if clash:
+            warnings.warn(
+                f"input already has result column(s) {clash}; they are replaced",
+                DataWarning,
+                stacklevel=3,
+            )
+            base = inv.drop(columns=clash)
+        out = pd.concat(
+            [base.reset_index(drop=True), pd.DataFrame(added)], axis=1, copy=False
+        )
+        out.attrs = {}
+        provenance = self._provenance(inv, len(inv), len(rejected))
+        return GradingResult(
+            frame=out,
+            audit=ga.audit,
+            weights=self.weights_.copy(),
+            provenance=provenance,
+            rejected=rejected.reset_index(drop=True),
+            failure_cases=fc,
+            weight_details=dict(self.weight_details_),
+            group_by=q.by,
+        )
+
+    def _provenance(self, inv: pd.DataFrame, n_graded: int, n_rejected: int) -> dict[str, Any]:
+        cfg = self.config
+        return {
+            "riskgrade_version": __version__,
+            "config_name": cfg.name,
+            "config_sha256": config_hash(cfg),
+            "input_sha256": inv.attrs.get("input_sha256"),
+            "input_source": inv.attrs.get("source"),
+            "catalog": cfg.catalog.name,
+            "factors": self.catalog.names,
+            "weights": {k: float(v) for k, v in self.weights_.items()},
+            "weighting_method": cfg.weighting.method,
+            "thresholds": cfg.levels.model_dump(mode="json"),
+            "max_share": cfg.quota.max_share,
+            "quota_by": cfg.quota.by,
+            "rows_graded": int(n_graded),
+            "rows_rejected": int(n_rejected),
+            "result_columns": RESULT_COLUMNS,
+        }
+
+    # ------------------------------------------------------------------ model card
+    def to_card(self) -> dict[str, Any]:
+        """The JSON model card as a dict (config, weights, weighting figures)."""
+        self._ensure_fitted()
+        return {
+            "format": MODEL_CARD_FORMAT,
+            "format_version": 1,
+            "riskgrade_version": __version__,
+            "config_sha256": config_hash(self.config),
+            "config": self.config.model_dump(mode="json"),
+            "weights": {k: float(v) for k, v in self.weights_.items()},
+            "weight_details": _jsonable(self.weight_details_),
+            "training": getattr(self, "training_", {}),
+        }
+
+    def save(self, path: str | Path) -> Path:
+        """Save the model card as JSON (atomically). Never pickle."""
+        from riskgrade.io import atomic_path
+
+        path = Path(path)
+        text = json.dumps(self.to_card(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+        with atomic_path(path) as tmp:
+            tmp.write_text(text, encoding="utf-8")
+        return path
+
+    @classmethod
+    def from_card(cls, card: dict[str, Any], *, source: str | None = None) -> RiskModel:
+        """Rebuild a fitted model from a model-card dict."""
+        if card.get("format") != MODEL_CARD_FORMAT:
+            raise ConfigError("not a riskgrade model card (missing 'format')", source=source)
+        config = config_from_dict(card["config"], source=source)
+        expected = card.get("config_sha256")
+        if expected and expected != config_hash(config):
+            raise ConfigError(
+                "model card config_sha256 does not match its config (edited by hand?)", source=source
+            )
+        model = cls(config)
+        w = pd.Series(card["weights"], dtype=float).reindex(model.catalog.names)
+        if w.isna().any():
+            raise ConfigError(
+                f"model card weights miss factor(s) {list(w.index[w.isna()])}", source=source
+            )
+        model._set_weights(w, dict(card.get("weight_details", {})))
+        model.training_ = dict(card.get("training", {}))
+        return model
+
+    @classmethod
+    def load(cls, path: str | Path) -> RiskModel:
+        """Load a model saved with :meth:`save`."""
+        p = Path(path)
+        try:
+            card = json.loads(p.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as err:
+            raise ConfigError(f"cannot read model card: {err}", source=str(p)) from None
+        return cls.from_card(card, source=str(p))
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, pd.Series):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, pd.DataFrame):
+        return _jsonable(obj.to_dict(orient="list"))
+    if isinstance(obj, np.ndarray):
+        return _jsonable(obj.tolist())
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, float) and not np.isfinite(obj):
+        return None
+    return obj
+
