@@ -74,6 +74,14 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("judgements", help="matrix as .csv (square with header, or long a,b,value) or .toml")
     a.add_argument("--ri-table", default="saaty", help="random-index table (default: saaty)")
     a.add_argument("--strict", action="store_true", help="exit 3 when the matrix is inconsistent")
+
+    r = sub.add_parser("report", help="self-contained HTML report of a graded file (approval meeting)")
+    r.add_argument("graded", help="graded file written by 'riskgrade score' (.csv or .parquet)")
+    r.add_argument("-o", "--output", required=True, help="HTML file to write")
+    r.add_argument("--lang", choices=("zh", "en"), default=None, help="language (default: zh if Chinese)")
+    r.add_argument("--audit", help="audit file written by 'riskgrade score --audit'")
+    r.add_argument("-m", "--model", help="model card (.json) to document the weights")
+    r.add_argument("--title", help="report title")
     return p
 
 
@@ -115,6 +123,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _schema(args)
         if args.command == "ahp":
             return _ahp(args)
+        if args.command == "report":
+            from riskgrade.report import run_report_command
+
+            return run_report_command(args)
     except InventoryValidationError as e:
         print(f"riskgrade: {e}", file=err)
         print("riskgrade: nothing written", file=err)
