@@ -224,7 +224,9 @@ def _neutralise(table: pa.Table) -> pa.Table:
             for ch in _FORMULA_START[1:]:
                 risky = pc.or_(risky, pc.starts_with(col, ch))
             if pc.any(risky).as_py():
-                col = pc.if_else(risky, pc.binary_join_element_wise("'", col, ""), col)
+                quote = pa.scalar("'", type=field.type)
+                empty = pa.scalar("", type=field.type)
+                col = pc.if_else(risky, pc.binary_join_element_wise(quote, col, empty), col)
         cols.append(col)
     return pa.table(cols, names=table.column_names)
 

@@ -268,9 +268,7 @@ class RiskModel:
                 stacklevel=3,
             )
             base = inv.drop(columns=clash)
-        out = pd.concat(
-            [base.reset_index(drop=True), pd.DataFrame(added)], axis=1, copy=False
-        )
+        out = pd.concat([base.reset_index(drop=True), pd.DataFrame(added)], axis=1)
         out.attrs = {}
         provenance = self._provenance(inv, len(inv), len(rejected))
         return GradingResult(

@@ -160,6 +160,8 @@ COLUMN_ALIASES: dict[str, str] = {
     "是否发案": "violation",
 }
 
+_KNOWN = frozenset(COLUMN_ALIASES.values()) | frozenset(TEXT_COLUMNS)
+
 #: Value aliases for the enumerated columns.
 VALUE_ALIASES: dict[str, dict[str, str]] = {
     "scope": {"岗位": "post", "科室": "division", "部门": "division", "单位": "unit"},
@@ -228,12 +230,9 @@ def canonical_columns(columns: Iterable[str], mapping: dict[str, str] | None = N
             out.append(COLUMN_ALIASES[raw])
         else:
             low = _norm_name(raw)
-            out.append(COLUMN_ALIASES.get(low, low if _is_canonical_like(raw) else raw))
+            known = low in _KNOWN or low in mapping.values()
+            out.append(COLUMN_ALIASES.get(low, low if known else raw))
     return out
-
-
-def _is_canonical_like(name: str) -> bool:
-    return bool(re.fullmatch(r"[A-Za-z][A-Za-z0-9_ \-]*", name))
 
 
 def normalise_values(frame: pd.DataFrame) -> pd.DataFrame:
