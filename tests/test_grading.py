@@ -144,3 +144,17 @@ def test_row_order_changes_no_level(inv, rnd):
     assert np.array_equal(a.rank_in_unit[perm], b.rank_in_unit)
     assert np.array_equal(a.quota_tie[perm], b.quota_tie)
     assert a.audit.equals(b.audit)
+
+
+def test_grade_frame_convenience():
+    import pandas as pd
+
+    df = pd.DataFrame({
+        "risk_point_id": _ids(10), "unit_id": ["u"] * 10,
+        "score": [0.9, 0.8] + [0.1] * 8, "consequence": [1, 3] + [1] * 8,
+    })
+    graded, audit = Grader().grade(df)
+    assert graded["level"].tolist()[:2] == [1, 2]
+    assert audit["risk_point_id"].tolist() == ["r001"]
+    with pytest.raises(ValueError, match="probability"):
+        Grader(Thresholds(basis="probability")).grade(df)

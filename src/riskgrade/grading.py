@@ -202,6 +202,60 @@ class Grader:
     def __repr__(self) -> str:
         return f"Grader(thresholds={self.thresholds!r}, quota={self.quota!r})"
 
+    def grade(
+        self,
+        frame: pd.DataFrame,
+        *,
+        score: str = "score",
+        id_column: str = "risk_point_id",
+        probability: str | None = None,
+    ) -> tuple[pd.DataFrame, pd.DataFrame]:
+        """Grade a frame that already has a score column.
+
+        Parameters
+        ----------
+        frame : pandas.DataFrame
+            Rows with the score, the quota group (``quota.by``), the ids and,
+            where present, the tie-break columns.
+        score : str
+            Score column.
+        id_column : str
+            Unique id column (last tie-break).
+        probability : str, optional
+            Column the thresholds apply to when ``thresholds.basis`` is
+            ``"probability"``.
+
+        Returns
+        -------
+        graded : pandas.DataFrame
+            ``frame`` with ``level``, ``level_provisional``, ``rank_in_unit``,
+            ``quota_demoted``, ``quota_tie`` and ``quota_exception`` added.
+        audit : pandas.DataFrame
+            One row per quota move.
+        """
+        if self.thresholds.basis == "probability" and probability is None:
+            raise ValueError("thresholds.basis is 'probability': name the probability column")
+        ga = self.grade_arrays(
+            frame[score].to_numpy(dtype=float),
+            frame[self.quota.by].to_numpy(),
+            frame[id_column].to_numpy(),
+            tie_keys=[
+                pd.to_numeric(frame[k], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+                for k in self.quota.tie_break
+                if k in frame.columns
+            ],
+            basis_values=None if probability is None else frame[probability].to_numpy(dtype=float),
+        )
+        out = frame.assign(
+            level=ga.level.astype(np.int64),
+            level_provisional=ga.level_provisional.astype(np.int64),
+            rank_in_unit=ga.rank_in_unit,
+            quota_demoted=ga.quota_demoted,
+            quota_tie=ga.quota_tie,
+            quota_exception=ga.quota_exception,
+        )
+        return out, ga.audit
+
     def grade_arrays(
         self,
         score: np.ndarray,

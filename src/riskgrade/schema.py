@@ -436,12 +436,12 @@ def find_failures(frame: pd.DataFrame, config: RiskModelConfig | None = None) ->
     if "identified_by" in present:
         s = frame["identified_by"]
         vals = s.astype(object).to_numpy()
-        bad = [
-            i
-            for i, v in enumerate(vals)
-            if not _isna(v) and any(p not in SOURCES for p in _SOURCE_SPLIT.split(str(v)) if p)
-        ]
-        rows = np.asarray(bad, dtype=np.int64)
+        codes, uniques = pd.factorize(s)  # check each distinct value once
+        bad_u = np.array(
+            [any(p not in SOURCES for p in _SOURCE_SPLIT.split(str(v)) if p) for v in uniques],
+            dtype=bool,
+        )
+        rows = np.flatnonzero((codes >= 0) & bad_u[np.maximum(codes, 0)]) if len(bad_u) else np.array([], int)
         fc.add(
             rows,
             "identified_by",

@@ -166,7 +166,9 @@ def make_inventory(
         for u in range(n_units)
         for d in range(int(n_div[u]))
     }
-    dtype_idx = np.array([div_types[(u, d)] for u, d in zip(unit_idx, div_local, strict=True)])
+    dtype_idx = np.array(
+        [div_types[(int(u), int(d))] for u, d in zip(unit_idx, div_local, strict=True)]
+    )
     post_local = rng.integers(0, len(_POSTS), n)
     scope = rng.choice(np.array(["post", "division", "unit"]), n, p=[0.75, 0.15, 0.10])
 
@@ -218,6 +220,8 @@ def make_inventory(
     risk_text = [
         _RISKS[t][int(rng.integers(0, 3))] for t in ftype
     ]
+    post_names = np.array([_POSTS[i][0] for i in post_local], dtype=object)
+    post_names[scope != "post"] = None
     frame = pd.DataFrame(
         {
             "risk_point_id": [f"RP{i + 1:07d}" for i in range(n)],
@@ -226,9 +230,7 @@ def make_inventory(
             "division_id": div_ids_out,
             "division_name": np.array([_DIVISIONS[i][0] for i in dtype_idx], dtype=object),
             "post_id": post_ids,
-            "post_name": np.where(
-                scope == "post", np.array([_POSTS[i][0] for i in post_local], dtype=object), None
-            ),
+            "post_name": post_names,
             "scope": scope,
             "category": cat,
             "power_item_id": [f"{u}-PI{k}" for u, k in zip(unit_ids, power_item, strict=True)],
