@@ -119,3 +119,17 @@ def test_subprocess_stdout_output(tmp_path):
     )
     assert proc.returncode == 0
     assert proc.stdout.count(b"\n") == 601
+
+
+def test_score_with_uncertainty(tmp_path):
+    out = tmp_path / "g.parquet"
+    sample = str(rg.datasets.sample_path())
+    assert main(["score", sample, "-o", str(out), "--uncertainty", "500", "--seed", "3", "-q"]) == 0
+    df = pd.read_parquet(out)
+    for c in ("p_level_1", "p_level_2", "p_level_3", "modal_level", "uncertain"):
+        assert c in df.columns
+    assert ((df[["p_level_1", "p_level_2", "p_level_3"]].sum(axis=1) - 1).abs() < 1e-9).all()
+    per_unit = df.groupby("unit_id").agg(p1=("p_level_1", "sum"), cap=("quota_cap", "first"))
+    assert (per_unit["p1"] <= per_unit["cap"] + 1e-9).all()
+    prov = rg.io.read_provenance(out)
+    assert prov["uncertainty"]["n_draws"] == 500

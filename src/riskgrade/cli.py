@@ -53,6 +53,21 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--encoding", help="CSV encoding (default: detected)")
     s.add_argument("--audit", help="also write the audit of quota moves to this file")
     s.add_argument("-q", "--quiet", action="store_true", help="no summary on stderr")
+    s.add_argument(
+        "--uncertainty",
+        type=int,
+        default=0,
+        metavar="N",
+        help="add level probabilities from N weight draws (p_level_1..3, modal_level, uncertain)",
+    )
+    s.add_argument(
+        "--uncertainty-weights",
+        choices=("dirichlet", "uniform"),
+        default="dirichlet",
+        help="weight distribution: Dirichlet centred on the model's weights (default) or uniform",
+    )
+    s.add_argument("--concentration", type=float, default=50.0, help="Dirichlet concentration")
+    s.add_argument("--seed", type=int, default=0, help="seed of the weight draws")
 
     v = sub.add_parser("validate", help="check an inventory and list every problem")
     v.add_argument("input")
@@ -172,6 +187,8 @@ def _score(args: argparse.Namespace, err: TextIO) -> int:
     if not model.is_fitted:
         model.fit(_fit_rows(inv, model.config, args.on_error))
     result = model.grade(inv, on_error=args.on_error)
+    if args.uncertainty:
+        result = _with_level_probabilities(model, result, args)
     out = args.output
     if out == "-":
         from riskgrade.io import _neutralise, _to_table, _write_csv_table
@@ -225,6 +242,38 @@ def _fit_rows(inv, config, on_error: str):
     sub = inv.iloc[keep]
     sub.attrs = dict(inv.attrs)
     return sub
+
+
+def _with_level_probabilities(model, result, args: argparse.Namespace):
+    """Add the columns of :func:`riskgrade.uncertainty.level_probabilities` to a result."""
+    import dataclasses
+
+    from riskgrade.uncertainty import level_probabilities
+
+    probs = level_probabilities(
+        model,
+        result.frame,
+        weights=args.uncertainty_weights,
+        n_draws=args.uncertainty,
+        seed=args.seed,
+        concentration=args.concentration,
+        progress=(not args.quiet) and sys.stderr.isatty(),
+    )
+    keep = [c for c in probs.columns if c not in result.frame.columns or c == "risk_point_id"]
+    add = probs[keep].set_index("risk_point_id").reindex(result.frame["risk_point_id"])
+    frame = result.frame.copy()
+    for c in add.columns:
+        frame[c] = add[c].to_numpy()
+    prov = dict(result.provenance)
+    prov["uncertainty"] = {k: _plain(v) for k, v in probs.attrs.items()}
+    return dataclasses.replace(result, frame=frame, provenance=prov)
+
+
+def _plain(v):
+    """JSON-friendly form of a provenance value."""
+    if isinstance(v, int | float | str | bool) or v is None:
+        return v
+    return str(v)
 
 
 def _rejects_path(out: str) -> Path:

@@ -1,0 +1,123 @@
+"""Benchmark: level probabilities with the per-unit quota (riskgrade.uncertainty).
+
+Measures riskgrade's engine against a reference written the obvious vectorised way
+(one matrix product per chunk of draws, one full sort per (unit, draw) via a packed
+key and ``np.sort``) on the same data, and reports how time and memory grow with the
+number of points and draws.
+
+Usage::
+
+    .venv/bin/python benchmarks/bench_uncertainty.py            # scaling table (~3 min)
+    .venv/bin/python benchmarks/bench_uncertainty.py --full     # adds 1e6 x 1e4
+"""
+
+from __future__ import annotations
+
+import argparse
+import resource
+import time
+import tracemalloc
+
+import numpy as np
+
+from riskgrade.uncertainty import quota_level_probabilities
+
+
+def make_data(n: int, seed: int = 0):
+    """Synthetic factor scores shaped like riskgrade.datasets.make_inventory (9 factors,
+    units of 5..500 points, log-uniform sizes, ~8 % of rows with a missing factor)."""
+    rng = np.random.default_rng(seed)
+    sizes = []
+    while sum(sizes) < n:
+        sizes.append(int(np.exp(rng.uniform(np.log(5), np.log(500)))))
+    sizes[-1] -= sum(sizes) - n
+    sizes = [s for s in sizes if s > 0]
+    units = np.repeat(np.arange(len(sizes)), sizes)
+    z = rng.normal(0, 0.8, len(sizes))[units] + rng.normal(0, 0.8, n)
+    F = np.clip(0.35 + 0.15 * z[:, None] + rng.normal(0, 0.2, (n, 9)), 0, 1)
+    F[:, [0, 2, 3, 8]] = np.round(F[:, [0, 2, 3, 8]] * 4) / 4  # ordinal factors
+    miss = rng.random((n, 9)) < np.array([0, 0, 0, 0.03, 0.05, 0, 0, 0, 0])
+    F[miss] = np.nan
+    cap = np.bincount(units) // 10
+    w = np.array([0.15, 0.15, 0.15, 0.08, 0.07, 0.10, 0.12, 0.06, 0.12])
+    return F, units, cap, w
+
+
+def reference(F, units, cap, draws, t1, t2, chunk=64):
+    """Obvious vectorised reference: per chunk one matmul, then one full sort of the
+    packed key (unit, -rounded score) per draw."""
+    pres = ~np.isnan(F)
+    Fz = np.where(pres, F, 0.0)
+    n = F.shape[0]
+    starts = np.r_[0, np.cumsum(np.bincount(units))]
+    p1 = np.zeros(n)
+    p3 = np.zeros(n)
+    for c in range(0, len(draws), chunk):
+        W = draws[c : c + chunk]
+        S = np.round((Fz @ W.T) / (pres @ W.T), 12)
+        for d in range(S.shape[1]):
+            s = S[:, d]
+            p3 += s < t2
+            key = units.astype(np.int64) * (1 << 42) - np.rint(s * 1e12).astype(np.int64)
+            o = np.argsort(key, kind="stable")
+            rank = np.empty(n, dtype=np.int64)
+            rank[o] = np.arange(n) - starts[units[o]]
+            p1 += (s >= t1) & (rank < cap[units])  # ties broken by row (no fractional credit)
+    return p1 / len(draws), p3 / len(draws)
+
+
+def run(n: int, D: int, kind: str, n_threads: int = 2):
+    F, units, cap, w = make_data(n)
+    rng = np.random.default_rng(1)
+    draws = rng.dirichlet(np.ones(9), D) if kind == "uniform" else rng.dirichlet(50 * w, D)
+    tracemalloc.start()
+    t = time.perf_counter()
+    res = quota_level_probabilities(F, None, draws, units, 0.6, 0.35, cap, n_threads=n_threads)
+    dt = time.perf_counter() - t
+    peak = tracemalloc.get_traced_memory()[1] / 2**20
+    tracemalloc.stop()
+    return dt, peak, res
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--full", action="store_true", help="also run 1,000,000 points x 10,000 draws")
+    args = ap.parse_args()
+    print(
+        "| points | draws | weights | threads | riskgrade s | ns/(point*draw) "
+        "| peak extra MiB | reference s | ratio |"
+    )
+    print("|---:|---:|---|---:|---:|---:|---:|---:|---:|")
+    cases = [
+        (100_000, 1_000, "uniform", 2, True),
+        (100_000, 4_000, "uniform", 2, False),
+        (400_000, 1_000, "uniform", 2, False),
+        (200_000, 2_000, "uniform", 1, False),
+        (200_000, 2_000, "uniform", 2, False),
+        (200_000, 2_000, "dirichlet50", 2, False),
+    ]
+    if args.full:
+        cases.append((1_000_000, 10_000, "uniform", 2, False))
+        cases.append((1_000_000, 10_000, "dirichlet50", 2, False))
+    for n, D, kind, thr, with_ref in cases:
+        dt, peak, _ = run(n, D, kind, thr)
+        ref = ""
+        ratio = ""
+        if with_ref:
+            F, units, cap, _ = make_data(n)
+            rng = np.random.default_rng(1)
+            draws = rng.dirichlet(np.ones(9), D)
+            t = time.perf_counter()
+            reference(F, units, cap, draws, 0.6, 0.35)
+            rt = time.perf_counter() - t
+            ref, ratio = f"{rt:.1f}", f"{rt / dt:.0f}x"
+        print(
+            f"| {n:,} | {D:,} | {kind} | {thr} | {dt:.2f} | {dt / (n * D) * 1e9:.2f} "
+            f"| {peak:.0f} | {ref} | {ratio} |",
+            flush=True,
+        )
+    print(f"max RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,595 @@
+r"""Vectorised engine: level probabilities under sampled weights with the per-unit quota.
+
+For every weight draw :math:`w_d` (a row of ``draws``) the engine re-scores every risk
+point, assigns provisional levels by thresholds and re-applies the per-unit level-one
+quota, exactly as :class:`riskgrade.grading.Grader` does for one weight vector:
+
+.. math::
+
+    s_{id} = \frac{\sum_j w_{dj} f_{ij} [f_{ij}\ \text{present}]}
+                  {\sum_j w_{dj} [f_{ij}\ \text{present}]}                    \qquad (1)
+
+    \text{candidate: } s_{id} \ge t_1, \qquad
+    \text{level 3: } s_{id} < t_2                                             \qquad (2)
+
+In unit :math:`u` with cap :math:`k_u` and :math:`c_{ud}` candidates in draw
+:math:`d`, let :math:`v_{ud}` be the :math:`k_u`-th largest score of the unit when
+:math:`c_{ud} > k_u`; :math:`G` points score above it and :math:`E` equal it. Point
+:math:`i` receives the level-one *credit*
+
+.. math::
+
+    a_{id} = [s_{id} > v_{ud}] + [s_{id} = v_{ud}]\,\frac{k_u - G}{E}          \qquad (3)
+
+(:math:`a_{id} = [s_{id} \ge t_1]` when :math:`c_{ud} \le k_u`). Tied points at the
+cut-off share the free slots, so :math:`\sum_{i \in u} a_{id} = \min(k_u, c_{ud})`
+exactly and no tie-break leaks into a probability. Then
+
+.. math::
+
+    P(\text{level 1})_i = \frac1D \sum_d a_{id}, \quad
+    P(\text{level 3})_i = \frac1D \sum_d [s_{id} < t_2], \quad
+    P(\text{level 2})_i = 1 - P_1 - P_3.                                        \qquad (4)
+
+This is the acceptability index of SMAA (Lahdelma & Salminen 2001, Oper. Res. 49,
+444-454) for the event "level k", with the ordered classes of SMAA-TRI (Tervonen et
+al. 2009, EJOR 192, 236-242) and the quota as an extra, draw-wise constraint. Each
+probability is a Monte Carlo mean with standard error at most :math:`1/(2\sqrt{D})`.
+
+Numerics
+--------
+Scores are computed in float64 by one matrix product per tile (``draws @ F.T``) and,
+like :func:`riskgrade.scoring.index_score`, rounded to ``decimals`` decimal places
+before comparison: two points tie exactly when their rounded scores are equal, so
+ties are detected exactly (float32 would merge scores closer than about 1e-7 and is
+not used). Thresholds are applied to the unrounded product through a pre-computed
+float cut-off ``x_t`` such that ``round(s) >= t  <=>  s >= x_t`` (the rounding is
+monotone), so only the rows needing a cut-off pay for rounding.
+
+Speed
+-----
+* Points whose score can never reach ``t2`` (or always stays in ``[t2, t1)``) over
+  the box spanned by the draws on the simplex (a fractional-knapsack bound) are
+  resolved without computation; points that can never reach ``t1`` or sit in a unit
+  with cap 0, or in a unit with no more potential candidates than its cap, need no
+  quota work.
+* Remaining units are grouped by (cap, padded number of potential candidates) into
+  tiles stored *position-major* (column ``j * U + u`` = ``j``-th point of unit ``u``),
+  so per-unit counts are vectorised reductions over a middle axis. A partial sort
+  (``np.partition``) runs only on the (draw, unit) rows holding more candidates than
+  the cap.
+* Draws are processed in chunks; two fixed *lanes* of chunks accumulate separately
+  and are summed in lane order, so results are identical for any number of threads.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+
+from riskgrade.exceptions import RiskgradeError
+
+__all__ = ["LevelProbabilities", "quota_level_probabilities", "score_cutoff"]
+
+_N_LANES = 2
+_PAD = -8.0  # factor value of padding points: score -8, never a candidate
+_MARGIN = 1e-9  # safety margin of the exact pruning bounds
+
+
+@dataclass(frozen=True)
+class LevelProbabilities:
+    """Level probabilities of risk points (arrays in input row order).
+
+    Attributes
+    ----------
+    p_level : ndarray of shape (n, 3)
+        ``P(level 1)``, ``P(level 2)``, ``P(level 3)``; rows sum to 1.
+    p_candidate : ndarray of shape (n,)
+        Probability of a provisional level 1 (score at or above ``t1``) before the quota.
+    n_draws : int
+        Number of weight draws.
+    stats : dict
+        Work counters: points resolved without computation, in quota tiles, and
+        (draw, unit) rows that needed a partial sort.
+    """
+
+    p_level: np.ndarray
+    p_candidate: np.ndarray
+    n_draws: int
+    stats: dict
+
+    @property
+    def standard_error(self) -> np.ndarray:
+        """Monte Carlo standard errors ``sqrt(p (1 - p) / D)`` of ``p_level``."""
+        p = self.p_level
+        return np.sqrt(np.clip(p * (1.0 - p), 0.0, None) / self.n_draws)
+
+
+def score_cutoff(t: float, decimals: int | None) -> float:
+    """Float cut-off ``x`` with ``round(s, decimals) >= t`` exactly when ``s >= x``.
+
+    Parameters
+    ----------
+    t : float
+        Threshold on the rounded score.
+    decimals : int or None
+        Decimals of the score rounding (``numpy.round``); ``None``: no rounding.
+
+    Returns
+    -------
+    float
+
+    Examples
+    --------
+    >>> x = score_cutoff(0.6, 12)
+    >>> bool(np.round(x, 12) >= 0.6), bool(np.round(np.nextafter(x, 0), 12) >= 0.6)
+    (True, False)
+    """
+    t = float(t)
+    if decimals is None:
+        return t
+
+    def ok(x: float) -> bool:
+        return bool(np.round(x, decimals) >= t)
+
+    lo, hi = t - 1e-3 - abs(t) * 1e-3, t + 1e-3 + abs(t) * 1e-3
+    if ok(lo) or not ok(hi):  # pragma: no cover - cannot happen for finite t
+        raise RiskgradeError(f"cannot place threshold {t!r} on scores rounded to {decimals} decimals")
+    for _ in range(200):
+        mid = 0.5 * (lo + hi)
+        if mid in (lo, hi):
+            break
+        lo, hi = (lo, mid) if ok(mid) else (mid, hi)
+    while np.nextafter(lo, hi) != hi:  # finish bit by bit (rarely needed)
+        nxt = float(np.nextafter(lo, hi))
+        if ok(nxt):
+            hi = nxt
+            break
+        lo = nxt
+    return hi
+
+
+# ----------------------------------------------------------------------------- layout
+@dataclass
+class _Tile:
+    start: int  # first row in the layout arrays
+    n_pos: int  # points per unit (padded); 1 for plain tiles
+    n_units: int  # units (quota tile) or points (plain tile)
+    cap: int  # quota cap; -1 for plain tiles
+    need_cand: bool
+    miss_rows: np.ndarray  # rows (within tile) with missing factors
+    miss_presence: np.ndarray  # (n_miss, m) float presence of those rows
+
+    @property
+    def size(self) -> int:
+        return self.n_pos * self.n_units
+
+
+@dataclass
+class _Layout:
+    F: np.ndarray  # (N, m) factor scores, tiles contiguous, unit-major inside quota tiles
+    point: np.ndarray  # (N,) input row of each layout row, -1 = padding
+    tiles: list[_Tile]
+    p3_fixed: np.ndarray  # (n,) P(level 3) of resolved points, NaN = computed
+    stats: dict
+
+
+def _score_bounds(
+    F: np.ndarray, presence: np.ndarray, lo: np.ndarray, hi: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper bounds of (1) over the draws' box ``lo <= w <= hi`` on the simplex.
+
+    Full rows: fractional knapsack (greedy by factor score); rows with a missing
+    factor: the range of their present factor scores (any weights).
+    """
+    lower = np.where(presence, F, np.inf).min(axis=1, initial=np.inf)
+    upper = np.where(presence, F, -np.inf).max(axis=1, initial=-np.inf)
+    lo = np.clip(lo, 0.0, 1.0)
+    span = np.clip(hi - lo, 0.0, None)
+    budget = max(0.0, 1.0 - float(lo.sum()))
+    idx = np.flatnonzero(presence.all(axis=1))
+    for b in range(0, idx.size, 65536):
+        rows = idx[b : b + 65536]
+        X = F[rows]
+        base = X @ lo
+        for sign, out in ((-1.0, upper), (1.0, lower)):
+            order = np.argsort(sign * X, axis=1, kind="stable")
+            Xs = np.take_along_axis(X, order, axis=1)
+            cs = span[order]
+            before = np.cumsum(cs, axis=1) - cs
+            alloc = np.clip(budget - before, 0.0, cs)
+            bound = base + (alloc * Xs).sum(axis=1)
+            if sign < 0:
+                out[rows] = np.minimum(out[rows], bound)
+            else:
+                out[rows] = np.maximum(out[rows], bound)
+    return lower, upper
+
+
+def _canonical_order(F: np.ndarray, presence: np.ndarray, unit_codes: np.ndarray) -> np.ndarray:
+    """Row order by unit, then factor scores and presence (independent of input order)."""
+    keys = [presence[:, j] for j in range(presence.shape[1] - 1, -1, -1)]
+    keys += [F[:, j] for j in range(F.shape[1] - 1, -1, -1)]
+    keys.append(unit_codes)
+    return np.lexsort(keys)
+
+
+def _size_class(s: int) -> int:
+    """Padded size: exact up to 16, then steps of at most 1/8."""
+    if s <= 16:
+        return s
+    step = 1 << max(0, int(s).bit_length() - 4)
+    return -(-s // step) * step
+
+
+def _build_layout(
+    F: np.ndarray,
+    presence: np.ndarray,
+    unit_codes: np.ndarray,
+    cap_u: np.ndarray,
+    x1: float,
+    x2: float,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    tile_points: int,
+) -> _Layout:
+    n, m = F.shape
+    lower, upper = _score_bounds(F, presence, lo, hi)
+    never_l1 = upper < x1 - _MARGIN
+    always3 = ~presence.any(axis=1) | (upper < x2 - _MARGIN)
+    resolved2 = ~always3 & (lower >= x2 + _MARGIN) & never_l1
+    p3_fixed = np.full(n, np.nan)
+    p3_fixed[always3] = 1.0
+    p3_fixed[resolved2] = 0.0
+    computed = np.isnan(p3_fixed)
+
+    pot = computed & ~never_l1 & (cap_u[unit_codes] > 0)  # potential level-one points
+    n_pot = np.bincount(unit_codes[pot], minlength=cap_u.shape[0])
+    in_quota = pot & (n_pot > cap_u)[unit_codes]  # units that can hold more than their cap
+    # outside quota tiles the level-one credit is the candidate indicator (cap > 0) or 0
+    plain_cand = computed & ~in_quota & ~never_l1
+    plain_nocand = computed & ~in_quota & never_l1
+
+    order = _canonical_order(F, presence, unit_codes)
+    tile_pts: list[np.ndarray] = []
+    tile_meta: list[tuple[int, int, int, bool]] = []
+
+    def add_tile(pts: np.ndarray, n_pos: int, n_u: int, cap: int, need_cand: bool) -> None:
+        tile_pts.append(pts)
+        tile_meta.append((n_pos, n_u, cap, need_cand))
+
+    for mask, need in ((plain_cand, True), (plain_nocand, False)):
+        pts = order[mask[order]]
+        for b in range(0, pts.size, tile_points):
+            chunk = pts[b : b + tile_points]
+            add_tile(chunk, 1, chunk.size, -1, need)
+
+    # quota units grouped by (cap, padded size); unit-major tiles (row u * s + j)
+    q_pts = order[in_quota[order]]
+    q_units, q_start, q_count = np.unique(unit_codes[q_pts], return_index=True, return_counts=True)
+    groups: dict[tuple[int, int], list[int]] = {}
+    for i, (u, c) in enumerate(zip(q_units.tolist(), q_count.tolist(), strict=True)):
+        groups.setdefault((int(cap_u[u]), _size_class(c)), []).append(i)
+    for (cap, s_pad), members in sorted(groups.items()):
+        per_tile = max(1, tile_points // s_pad)
+        for b in range(0, len(members), per_tile):
+            grp = members[b : b + per_tile]
+            grid = np.full((len(grp), s_pad), -1, dtype=np.int64)
+            for r, i in enumerate(grp):
+                grid[r, : q_count[i]] = q_pts[q_start[i] : q_start[i] + q_count[i]]
+            add_tile(grid.ravel(), s_pad, len(grp), cap, True)
+
+    point = np.concatenate(tile_pts) if tile_pts else np.zeros(0, dtype=np.int64)
+    valid = point >= 0
+    Fl = np.full((point.size, m), _PAD)  # one allocation: the layout copy of F
+    Fl[valid] = F[point[valid]]
+    tiles: list[_Tile] = []
+    pos = 0
+    for n_pos, n_u, cap, need_cand in tile_meta:
+        size = n_pos * n_u
+        pres = np.ones((size, m), dtype=bool)
+        seg = point[pos : pos + size]
+        pres[seg >= 0] = presence[seg[seg >= 0]]
+        miss = np.flatnonzero(~pres.all(axis=1))
+        tiles.append(
+            _Tile(
+                start=pos,
+                n_pos=n_pos,
+                n_units=n_u,
+                cap=cap,
+                need_cand=need_cand,
+                miss_rows=miss,
+                miss_presence=np.ascontiguousarray(pres[miss], dtype=float),
+            )
+        )
+        pos += size
+    stats = {
+        "n_points": n,
+        "resolved": int((~computed).sum()),
+        "plain": int((plain_cand | plain_nocand).sum()),
+        "quota": int(in_quota.sum()),
+        "quota_units": int(np.unique(unit_codes[in_quota]).size),
+        "layout_rows": int(point.size),
+        "n_tiles": len(tiles),
+    }
+    return _Layout(F=Fl, point=point, tiles=tiles, p3_fixed=p3_fixed, stats=stats)
+
+
+# ----------------------------------------------------------------------------- kernel
+class _Lane:
+    """Accumulators of one lane (layout order)."""
+
+    def __init__(self, size: int) -> None:
+        self.n3 = np.zeros(size, dtype=np.int32)  # draws at level 3
+        self.nc = np.zeros(size, dtype=np.int32)  # candidates (provisional level 1)
+        self.nd = np.zeros(size, dtype=np.int32)  # demotions by the quota
+        self.tie = np.zeros(size, dtype=np.float64)  # (credit - 1) of tied cut-off rows
+        self.partition_rows = 0
+
+
+def _count_last(b: np.ndarray) -> np.ndarray:
+    """Number of True along the last axis (fast path through uint8 sums)."""
+    return np.add.reduce(b.view(np.uint8), axis=-1, dtype=np.uint16)
+
+
+def _run_tile(
+    tile: _Tile,
+    Wt: np.ndarray,
+    Fl: np.ndarray,
+    lane: _Lane,
+    x1: float,
+    x2: float,
+    scale: float | None,
+    sbuf: np.ndarray,
+    bbuf: np.ndarray,
+) -> None:
+    C = Wt.shape[1]
+    a, P = tile.start, tile.size
+    S = sbuf[: P * C].reshape(P, C)  # S[i, d]: score of tile row i in draw d
+    np.matmul(Fl[a : a + P], Wt, out=S)
+    if tile.miss_rows.size:  # (1): renormalise over the present factors
+        with np.errstate(invalid="ignore", divide="ignore"):
+            S[tile.miss_rows] /= tile.miss_presence @ Wt
+    b = bbuf[: P * C].reshape(P, C)
+    np.less(S, x2, out=b)
+    lane.n3[a : a + P] += _count_last(b)
+    if not tile.need_cand:
+        return
+    np.greater_equal(S, x1, out=b)
+    lane.nc[a : a + P] += _count_last(b)
+    if tile.cap < 0:
+        return
+    s, U, k = tile.n_pos, tile.n_units, tile.cap
+    kc = np.add.reduce(b.reshape(U, s, C).view(np.uint8), axis=1, dtype=np.uint16)  # (U, C)
+    uu, dd = np.nonzero(kc > k)  # over-full (unit, draw) rows, grouped by unit
+    if uu.size == 0:
+        return
+    lane.partition_rows += uu.size
+    rows = S.reshape(U, s, C)[uu, :, dd]  # (R, s) unrounded scores
+    crow = b.reshape(U, s, C)[uu, :, dd]  # candidates
+    part = np.partition(rows, s - k, axis=1)
+    # the k-th largest rounded score is the rounding of the k-th largest score
+    v = part[:, s - k]
+    cut = v if scale is None else _rounded_cutoff(np.rint(v * scale), scale)
+    kept = rows >= cut[:, None]  # at or above the cut-off of (3) (ties included)
+    starts = np.flatnonzero(np.r_[True, uu[1:] != uu[:-1]])
+    nd2 = lane.nd[a : a + P].reshape(U, s)
+    nd2[uu[starts]] += np.add.reduceat((crow ^ kept).view(np.uint8), starts, axis=0, dtype=np.uint8)
+    # a block of equal scores straddles the cut-off when a score left of position
+    # s - k reaches the cut-off; then the E tied points share k - G slots, (3)
+    tied = np.flatnonzero(part[:, : s - k].max(axis=1) >= cut)  # over-full implies k < s
+    if tied.size:
+        rt, ct = rows[tied], cut[tied]
+        if scale is None:
+            eq = rt == ct[:, None]
+        else:
+            nxt = _rounded_cutoff(np.rint(ct * scale) + 1.0, scale)
+            eq = kept[tied] & (rt < nxt[:, None])
+        E = np.count_nonzero(eq, axis=1)
+        G = np.count_nonzero(kept[tied], axis=1) - E
+        frac = (k - G) / E
+        ut = uu[tied]
+        st = np.flatnonzero(np.r_[True, ut[1:] != ut[:-1]])
+        tie2 = lane.tie[a : a + P].reshape(U, s)
+        tie2[ut[st]] += np.add.reduceat(eq * (frac - 1.0)[:, None], st, axis=0)
+
+
+def _rounded_cutoff(q: np.ndarray, scale: float) -> np.ndarray:
+    """Smallest floats ``x`` with ``rint(x * scale) >= q`` (``q`` integer-valued)."""
+    x = (q - 0.5) / scale
+    for _ in range(64):
+        down = np.nextafter(x, -np.inf)
+        too_high = np.rint(down * scale) >= q
+        too_low = np.rint(x * scale) < q
+        if not (too_high.any() or too_low.any()):
+            return x
+        x = np.where(too_high, down, np.where(too_low, np.nextafter(x, np.inf), x))
+    raise RiskgradeError("internal error: rounding cut-off did not converge")  # pragma: no cover
+
+
+def quota_level_probabilities(
+    F: np.ndarray,
+    presence: np.ndarray | None,
+    draws: np.ndarray,
+    unit_codes: np.ndarray,
+    t1: float,
+    t2: float,
+    cap_per_unit: np.ndarray,
+    *,
+    decimals: int | None = 12,
+    chunk_size: int = 255,
+    tile_points: int = 1024,
+    n_threads: int | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> LevelProbabilities:
+    """Level probabilities of every point under sampled weights, with the per-unit quota.
+
+    Implements equations (1)-(4) of this module: SMAA acceptability indices
+    (Lahdelma & Salminen 2001) of the three ordered levels (Tervonen et al. 2009),
+    re-applying the level-one quota in every draw with fractional credit for ties at
+    the cut-off.
+
+    Parameters
+    ----------
+    F : ndarray of shape (n, m)
+        Factor scores in [0, 1] (values where ``presence`` is False are ignored; NaN
+        is read as missing).
+    presence : ndarray of bool, shape (n, m), or None
+        Which factor scores are present; ``None``: all that are not NaN.
+    draws : ndarray of shape (D, m)
+        Weight vectors, non-negative and summing to 1.
+    unit_codes : ndarray of int, shape (n,)
+        Quota group of each point, coded ``0 .. n_units - 1``.
+    t1, t2 : float
+        Thresholds on the (rounded) score, ``t1 > t2``.
+    cap_per_unit : ndarray of int, shape (n_units,)
+        Maximum number of level-one points of each unit (the caller decides, e.g.
+        ``floor(0.10 n_u)`` or an allowance for small units).
+    decimals : int or None, default 12
+        Scores are rounded to this many decimals before comparison, as in
+        :func:`riskgrade.scoring.index_score`; ties are equal rounded scores.
+    chunk_size : int, default 255
+        Draws per chunk (memory per thread is about ``8 * chunk_size * tile_points * 2``
+        bytes).
+    tile_points : int, default 1024
+        Target number of points per tile.
+    n_threads : int or None
+        Worker threads (default: up to 2). Results do not depend on it.
+    progress : callable, optional
+        Called as ``progress(draws_done, n_draws)`` after each chunk (from a worker
+        thread, under a lock).
+
+    Returns
+    -------
+    LevelProbabilities
+
+    Raises
+    ------
+    RiskgradeError
+        When shapes, thresholds, caps or draws are invalid.
+
+    Examples
+    --------
+    >>> F = np.array([[1.0, 0.0], [0.0, 1.0], [0.2, 0.2]] + [[0.0, 0.0]] * 7)
+    >>> draws = np.array([[0.7, 0.3], [0.3, 0.7]])
+    >>> out = quota_level_probabilities(F, None, draws, np.zeros(10, int), 0.6, 0.1, np.array([1]))
+    >>> out.p_level[:3].round(2).tolist()
+    [[0.5, 0.5, 0.0], [0.5, 0.5, 0.0], [0.0, 1.0, 0.0]]
+    """
+    F = np.asarray(F, dtype=np.float64)
+    if F.ndim != 2:
+        raise RiskgradeError(f"F must be a 2-D array (points x factors), got shape {F.shape}")
+    n, m = F.shape
+    if presence is None:
+        presence = ~np.isnan(F)
+    else:
+        presence = np.asarray(presence, dtype=bool)
+        if presence.shape != F.shape:
+            raise RiskgradeError(f"presence must have the shape of F {F.shape}, got {presence.shape}")
+        presence = presence & ~np.isnan(F)
+    F = np.where(presence, F, 0.0)
+    draws = np.ascontiguousarray(draws, dtype=np.float64)
+    if draws.ndim != 2 or draws.shape[1] != m:
+        raise RiskgradeError(f"draws must have shape (n_draws, {m}), got {draws.shape}")
+    D = draws.shape[0]
+    if D == 0:
+        raise RiskgradeError("draws is empty: need at least one weight vector")
+    if not np.isfinite(draws).all() or (draws < 0).any():
+        raise RiskgradeError("draws must be finite and non-negative")
+    sums = draws.sum(axis=1)
+    if np.abs(sums - 1.0).max() > 1e-9:
+        bad = int(np.argmax(np.abs(sums - 1.0)))
+        raise RiskgradeError(f"draws must sum to 1 per row; row {bad} sums to {sums[bad]!r}")
+    unit_codes = np.asarray(unit_codes)
+    if unit_codes.shape != (n,) or unit_codes.dtype.kind not in "iu":
+        raise RiskgradeError(f"unit_codes must be an integer array of shape ({n},)")
+    cap_u = np.asarray(cap_per_unit)
+    if cap_u.ndim != 1 or cap_u.dtype.kind not in "iu":
+        raise RiskgradeError("cap_per_unit must be a 1-D integer array indexed by unit code")
+    if n and (unit_codes.min() < 0 or unit_codes.max() >= cap_u.size):
+        raise RiskgradeError(f"unit_codes must lie in 0..{cap_u.size - 1} (one cap per unit)")
+    if (cap_u < 0).any():
+        raise RiskgradeError("cap_per_unit must be non-negative")
+    cap_u = cap_u.astype(np.int64)
+    if not (np.isfinite(t1) and np.isfinite(t2) and t1 > t2):
+        raise RiskgradeError(f"thresholds must be finite with t1 > t2, got t1={t1!r}, t2={t2!r}")
+    if t2 <= _PAD + 1:
+        raise RiskgradeError(f"t2 must exceed {_PAD + 1}, got {t2!r}")
+    x1, x2 = score_cutoff(t1, decimals), score_cutoff(t2, decimals)
+    scale = None if decimals is None else float(10.0**decimals)
+
+    layout = _build_layout(
+        F,
+        presence,
+        unit_codes.astype(np.int64),
+        cap_u,
+        x1,
+        x2,
+        draws.min(axis=0),
+        draws.max(axis=0),
+        tile_points,
+    )
+    N = layout.point.size
+    lanes = [_Lane(N) for _ in range(_N_LANES)]
+    chunk_size = min(255, max(1, int(chunk_size)))  # uint8 counts per chunk
+    chunks = [(c, draws[c * chunk_size : (c + 1) * chunk_size]) for c in range(-(-D // chunk_size))]
+    max_tile = max((t.size for t in layout.tiles), default=0)
+    lock = threading.Lock()
+    done = [0]
+
+    def run_lane(li: int) -> None:
+        sbuf = np.empty(chunk_size * max_tile)
+        bbuf = np.empty(chunk_size * max_tile, dtype=bool)
+        lane = lanes[li]
+        for c, W in chunks:
+            if c % _N_LANES != li:
+                continue
+            Wt = np.ascontiguousarray(W.T)
+            for tile in layout.tiles:
+                _run_tile(tile, Wt, layout.F, lane, x1, x2, scale, sbuf, bbuf)
+            if progress is not None:
+                with lock:
+                    done[0] += W.shape[0]
+                    progress(done[0], D)
+
+    n_threads = min(_N_LANES, 2 if n_threads is None else max(1, int(n_threads)))
+    if N:
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1, user_api="blas"):
+            if n_threads == 1:
+                for li in range(_N_LANES):
+                    run_lane(li)
+            else:
+                with ThreadPoolExecutor(max_workers=n_threads) as ex:
+                    list(ex.map(run_lane, range(_N_LANES)))
+    elif progress is not None:
+        progress(D, D)
+
+    n3 = lanes[0].n3.astype(np.int64)
+    nc = lanes[0].nc.astype(np.int64)
+    nd = lanes[0].nd.astype(np.int64)
+    tie = lanes[0].tie.copy()
+    for lane in lanes[1:]:  # fixed lane order: identical sums for any thread count
+        n3 += lane.n3
+        nc += lane.nc
+        nd += lane.nd
+        tie += lane.tie
+    valid = layout.point >= 0
+    pts = layout.point[valid]
+    p3 = layout.p3_fixed.copy()
+    p1 = np.zeros(n)
+    pc = np.zeros(n)
+    p3[pts] = n3[valid] / D
+    pc[pts] = nc[valid] / D
+    p1[pts] = ((nc[valid] - nd[valid]) + tie[valid]) / D
+    p1[cap_u[unit_codes] == 0] = 0.0
+    p1 = np.clip(p1, 0.0, 1.0)
+    p2 = np.clip(1.0 - p1 - p3, 0.0, 1.0)
+    stats = dict(layout.stats)
+    stats["partition_rows"] = int(sum(la.partition_rows for la in lanes))
+    return LevelProbabilities(p_level=np.column_stack([p1, p2, p3]), p_candidate=pc, n_draws=D, stats=stats)
