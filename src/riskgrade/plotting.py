@@ -17,6 +17,7 @@ Chinese (``lang="zh"``, with a CJK font when one is installed) or English.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -34,6 +35,11 @@ __all__ = [
     "cjk_font",
 ]
 
+_CJK_FONT_FILES = (
+    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
+    "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
+    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+)
 _CJK_FONTS = (
     "Noto Sans CJK SC",
     "Noto Sans CJK JP",
@@ -60,7 +66,19 @@ def cjk_font() -> str | None:
     from matplotlib import font_manager
 
     installed = {f.name for f in font_manager.fontManager.ttflist}
-    return next((name for name in _CJK_FONTS if name in installed), None)
+    found = next((name for name in _CJK_FONTS if name in installed), None)
+    if found is None:
+        # matplotlib's font cache predates a font installed later (e.g. fonts-noto-cjk):
+        # register the usual system locations of CJK fonts without rebuilding the cache
+        for pattern in _CJK_FONT_FILES:
+            for path in sorted(Path("/").glob(pattern.lstrip("/"))):
+                try:
+                    font_manager.fontManager.addfont(str(path))
+                except (OSError, RuntimeError, ValueError):
+                    continue
+        installed = {f.name for f in font_manager.fontManager.ttflist}
+        found = next((name for name in _CJK_FONTS if name in installed), None)
+    return found
 
 
 def _use_lang_font(fig: Any, lang: str) -> None:
@@ -460,7 +478,7 @@ class AHPConsistencyDisplay:
             items = [(str(i + 1), r) for i, r in enumerate(results)]
         else:
             items = [("AHP", results)]
-        cr = pd.Series({str(k): float(getattr(r, "cr", r)) for k, r in items}, dtype=float)
+        cr = pd.Series({str(k): getattr(r, "cr", r) for k, r in items}, dtype=float)
         return cls(cr, threshold=threshold, lang=resolve_language(lang))
 
     @property

@@ -70,7 +70,7 @@ def level_bars_svg(
         f'width="100%" style="max-width:{width}px" aria-label="{_e(cap_label)}">'
     ]
     # legend
-    x = label_w
+    x: float = label_w
     for k, name in zip((1, 2, 3), legend, strict=True):
         out.append(f'<rect x="{x}" y="6" width="12" height="12" fill="{LEVEL_COLOURS[k]}"/>')
         out.append(f'<text x="{x + 16}" y="16" style="{_FONT}">{_e(name)}</text>')
