@@ -1,0 +1,99 @@
+"""The graded inventory as input to the governance functions.
+
+Every governance function accepts a :class:`~riskgrade.results.GradingResult` or its
+``frame`` (a DataFrame with at least ``risk_point_id``, ``unit_id`` and ``level``), and
+checks the columns it needs, naming every missing one at once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import pandas as pd
+
+from riskgrade.governance.findings import findings_frame, raise_if_findings
+from riskgrade.results import GradingResult
+
+__all__ = ["LEVELS", "as_frame", "is_missing", "require_columns"]
+
+#: The three levels, 1 highest.
+LEVELS = (1, 2, 3)
+
+
+def as_frame(graded: GradingResult | pd.DataFrame, *, name: str = "graded") -> pd.DataFrame:
+    """The frame of a grading result (or the frame itself), checked for unique ids.
+
+    Parameters
+    ----------
+    graded : GradingResult or pandas.DataFrame
+        Graded inventory.
+    name : str
+        Name of the argument, used in messages.
+
+    Returns
+    -------
+    pandas.DataFrame
+
+    Raises
+    ------
+    TypeError
+        When ``graded`` is neither.
+    InventoryValidationError
+        When ``risk_point_id`` is missing or not unique.
+    """
+    if isinstance(graded, GradingResult):
+        frame = graded.frame
+    elif isinstance(graded, pd.DataFrame):
+        frame = graded
+    else:
+        raise TypeError(f"{name} must be a GradingResult or a pandas DataFrame, got {type(graded).__name__}")
+    require_columns(frame, ["risk_point_id"], table=name)
+    dup = frame["risk_point_id"].duplicated(keep=False)
+    if dup.any():
+        raise_if_findings(
+            findings_frame(
+                {
+                    "row": i,
+                    "risk_point_id": v,
+                    "column": "risk_point_id",
+                    "value": v,
+                    "reason": "duplicate_id",
+                    "message": f"risk_point_id {v!r} appears more than once in {name}",
+                    "table": name,
+                }
+                for i, v in zip(frame.index[dup.to_numpy()], frame["risk_point_id"][dup], strict=True)
+            ),
+            n_rows=len(frame),
+        )
+    return frame
+
+
+def require_columns(frame: pd.DataFrame, columns: Sequence[str], *, table: str) -> None:
+    """Raise listing every column of ``columns`` missing from ``frame``."""
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise_if_findings(
+            findings_frame(
+                {
+                    "column": c,
+                    "reason": "missing_column",
+                    "message": f"{table} has no column {c!r} (columns: {list(map(str, frame.columns))})",
+                    "table": table,
+                }
+                for c in missing
+            ),
+            n_rows=len(frame),
+        )
+
+
+def is_missing(value: Any) -> bool:
+    """Whether a cell is empty (None, NaN, NA or blank text)."""
+    if value is None:
+        return True
+    if isinstance(value, str):
+        return value.strip() == ""
+    try:
+        return bool(pd.isna(value))
+    except (TypeError, ValueError):
+        return False

@@ -1,0 +1,319 @@
+"""Owners: who answers for each risk point, by level.
+
+Section 7 of the source document: "for the prevention and control of a level-one risk
+point, the unit's principal leader bears overall responsibility, the leader in charge
+bears important leadership responsibility, and the person concerned bears direct
+responsibility; the responsibility for level-two and level-three points follows by
+analogy" (对一级风险点的防控，由单位主要领导负总责，分管负责人承担重要领导责任，本人负直接
+责任；以此类推落实二、三级风险点的防控责任).
+
+The organisation is given as three tables:
+
+* ``units``: ``unit_id``, ``principal_leader`` (主要领导);
+* ``divisions``: ``division_id``, ``leader_in_charge`` (the unit leader in charge of the
+  division, 分管负责人) and, optionally, ``division_head`` (处/科室负责人);
+* ``posts``: ``post_id``, ``holder`` (the person in the post, 本人).
+
+"By analogy" is read one step down the hierarchy (the default
+:class:`ResponsibilityMapping`):
+
+========  ====================  =======================  ============
+level     overall (负总责)      leadership (重要领导责任)  direct (直接责任)
+========  ====================  =======================  ============
+1         principal_leader      leader_in_charge         direct party
+2         leader_in_charge      division_head            direct party
+3         division_head         —                        direct party
+========  ====================  =======================  ============
+
+The *direct party* depends on the scope of the risk point: the post holder for a post
+risk, the division head for a division risk, the principal leader for a unit risk
+(``direct_by_scope``). Both tables are configurable. A level-one point without a named
+person for every responsibility is an ``"error"`` finding; at levels 2 and 3 a missing
+person is a ``"warning"``.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from riskgrade.governance.findings import findings_frame, raise_if_findings
+from riskgrade.governance.graded import as_frame, is_missing, require_columns
+from riskgrade.results import GradingResult
+
+__all__ = ["ORG_ROLES", "OWNER_COLUMNS", "OwnerAssignment", "ResponsibilityMapping", "assign_owners"]
+
+OrgRole = Literal["principal_leader", "leader_in_charge", "division_head", "post_holder"]
+
+#: Organisation roles: (table, key column, person column).
+ORG_ROLES: dict[str, tuple[str, str, str]] = {
+    "principal_leader": ("units", "unit_id", "principal_leader"),
+    "leader_in_charge": ("divisions", "division_id", "leader_in_charge"),
+    "division_head": ("divisions", "division_id", "division_head"),
+    "post_holder": ("posts", "post_id", "holder"),
+}
+
+#: Columns of :attr:`OwnerAssignment.owners`.
+OWNER_COLUMNS = [
+    "risk_point_id",
+    "unit_id",
+    "level",
+    "responsibility",
+    "org_role",
+    "org_id",
+    "person",
+    "missing",
+]
+
+
+class ResponsibilityMapping(BaseModel):
+    """Which organisation role bears which responsibility at each level.
+
+    Parameters
+    ----------
+    levels : dict of int to dict of str to str
+        For each level, ``{responsibility: org role}``; the org role ``"direct"`` stands
+        for the direct party of ``direct_by_scope``. Responsibilities are listed in the
+        output in this order.
+    direct_by_scope : dict of str to str
+        Org role of the direct party by the risk point's ``scope``.
+    default_scope : str
+        Scope assumed when the grading has no ``scope`` column or the cell is empty.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    levels: dict[int, dict[str, str]] = Field(
+        default_factory=lambda: {
+            1: {"overall": "principal_leader", "leadership": "leader_in_charge", "direct": "direct"},
+            2: {"overall": "leader_in_charge", "leadership": "division_head", "direct": "direct"},
+            3: {"overall": "division_head", "direct": "direct"},
+        }
+    )
+    direct_by_scope: dict[str, OrgRole] = Field(
+        default_factory=lambda: {
+            "post": "post_holder",
+            "division": "division_head",
+            "unit": "principal_leader",
+        }
+    )
+    default_scope: str = "post"
+
+    @model_validator(mode="after")
+    def _check(self) -> ResponsibilityMapping:
+        if set(self.levels) != {1, 2, 3}:
+            raise ValueError(f"levels must map each of 1, 2, 3; got {sorted(self.levels)}")
+        for lev, m in self.levels.items():
+            for resp, role in m.items():
+                if role != "direct" and role not in ORG_ROLES:
+                    raise ValueError(
+                        f"levels[{lev}][{resp!r}] = {role!r}: expected 'direct' or one of {sorted(ORG_ROLES)}"
+                    )
+        if self.default_scope not in self.direct_by_scope:
+            raise ValueError(f"default_scope {self.default_scope!r} is not a key of direct_by_scope")
+        return self
+
+
+class OwnerAssignment:
+    """Owners of every graded risk point and the findings about them.
+
+    Attributes
+    ----------
+    owners : pandas.DataFrame
+        Long table, one row per risk point and responsibility (:data:`OWNER_COLUMNS`),
+        sorted by ``unit_id``, ``risk_point_id`` and the mapping's order.
+    findings : pandas.DataFrame
+        Missing owners and unknown organisation keys (findings table).
+    """
+
+    def __init__(self, owners: pd.DataFrame, findings: pd.DataFrame) -> None:
+        self.owners = owners
+        self.findings = findings
+
+    def __repr__(self) -> str:
+        return f"OwnerAssignment(rows={len(self.owners)}, findings={len(self.findings)})"
+
+    def wide(self) -> pd.DataFrame:
+        """One row per risk point, one column per responsibility (the person)."""
+        o = self.owners
+        w = o.pivot(index="risk_point_id", columns="responsibility", values="person")
+        order = list(dict.fromkeys(o["responsibility"]))
+        w = w.reindex(columns=order)
+        w.columns.name = None
+        first = o.drop_duplicates("risk_point_id").set_index("risk_point_id")[["unit_id", "level"]]
+        return first.join(w).reset_index()
+
+    def points_without_owners(self, level: int | None = 1) -> pd.Series:
+        """Sorted ids of points (of ``level``; all if None) lacking at least one owner."""
+        o = self.owners if level is None else self.owners[self.owners["level"] == level]
+        return pd.Series(
+            sorted(o.loc[o["missing"], "risk_point_id"].unique()), name="risk_point_id", dtype=object
+        )
+
+    def validate(self) -> None:
+        """Raise :class:`~riskgrade.exceptions.InventoryValidationError` on any error finding."""
+        raise_if_findings(self.findings)
+
+
+def _lookup(table: pd.DataFrame | None, name: str, key: str, person: str, failures: list) -> dict[str, str]:
+    if table is None:
+        return {}
+    require_columns(table, [key], table=name)
+    if person not in table.columns:
+        return {}
+    out: dict[str, str] = {}
+    keys = table[key].astype(str).to_numpy()
+    vals = table[person].to_numpy()
+    seen: dict[str, int] = {}
+    for i, (k, v) in enumerate(zip(keys, vals, strict=True)):
+        if k in seen and out.get(k) != (None if is_missing(v) else str(v)):
+            failures.append(
+                {
+                    "row": i,
+                    "column": key,
+                    "value": k,
+                    "reason": "conflicting_org_entry",
+                    "message": f"{name} lists {key} {k!r} twice with different {person} "
+                    f"(rows {seen[k]} and {i})",
+                    "table": name,
+                }
+            )
+            continue
+        seen.setdefault(k, i)
+        if not is_missing(v):
+            out[k] = str(v)
+        else:
+            out.setdefault(k, None)  # type: ignore[arg-type]
+    return out
+
+
+def assign_owners(
+    graded: GradingResult | pd.DataFrame,
+    *,
+    units: pd.DataFrame,
+    divisions: pd.DataFrame | None = None,
+    posts: pd.DataFrame | None = None,
+    mapping: ResponsibilityMapping | None = None,
+    level_column: str = "level",
+) -> OwnerAssignment:
+    """Assign the responsible persons of every risk point from the organisation tables.
+
+    Parameters
+    ----------
+    graded : GradingResult or pandas.DataFrame
+        Graded points with ``risk_point_id``, ``unit_id``, the level column and, where
+        used, ``division_id``, ``post_id`` and ``scope``.
+    units, divisions, posts : pandas.DataFrame
+        Organisation tables (see the module docstring).
+    mapping : ResponsibilityMapping, optional
+        Responsibility by level (default: section 7 read one step down).
+    level_column : str
+        Column with the level to use (``"level"``; ``"level_final"`` after overrides).
+
+    Returns
+    -------
+    OwnerAssignment
+
+    Raises
+    ------
+    InventoryValidationError
+        When a required column is missing or an organisation table names one key
+        twice with different persons (all listed). Missing owners are findings, not
+        errors: call :meth:`OwnerAssignment.validate` to make them fatal.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> g = pd.DataFrame({"risk_point_id": ["r1"], "unit_id": ["u1"], "division_id": ["d1"],
+    ...                   "post_id": ["p1"], "scope": ["post"], "level": [1]})
+    >>> a = assign_owners(g, units=pd.DataFrame({"unit_id": ["u1"], "principal_leader": ["Li"]}),
+    ...                   divisions=pd.DataFrame({"division_id": ["d1"], "leader_in_charge": ["Wang"]}),
+    ...                   posts=pd.DataFrame({"post_id": ["p1"], "holder": ["Zhao"]}))
+    >>> a.wide()[["overall", "leadership", "direct"]].iloc[0].tolist()
+    ['Li', 'Wang', 'Zhao']
+    """
+    mapping = mapping or ResponsibilityMapping()
+    frame = as_frame(graded)
+    require_columns(frame, ["unit_id", level_column], table="graded")
+    failures: list[dict[str, Any]] = []
+    tables = {"units": units, "divisions": divisions, "posts": posts}
+    people = {
+        role: _lookup(tables[t], t, key, person, failures) for role, (t, key, person) in ORG_ROLES.items()
+    }
+    if failures:
+        raise_if_findings(findings_frame(failures))
+
+    frame = frame.sort_values(["unit_id", "risk_point_id"], kind="stable")
+    n = len(frame)
+    keys = {
+        "unit_id": frame["unit_id"].astype(object).to_numpy(),
+        "division_id": frame["division_id"].astype(object).to_numpy()
+        if "division_id" in frame
+        else [None] * n,
+        "post_id": frame["post_id"].astype(object).to_numpy() if "post_id" in frame else [None] * n,
+    }
+    scopes = frame["scope"].astype(object).to_numpy() if "scope" in frame else [None] * n
+    levels = pd.to_numeric(frame[level_column], errors="coerce").to_numpy(dtype=float)
+    rids = frame["risk_point_id"].astype(object).to_numpy()
+    rows: list[dict[str, Any]] = []
+    findings: list[dict[str, Any]] = []
+    for i in range(n):
+        lev = levels[i]
+        if np.isnan(lev) or int(lev) not in (1, 2, 3):
+            findings.append(
+                {
+                    "risk_point_id": rids[i],
+                    "column": level_column,
+                    "value": lev,
+                    "reason": "invalid_level",
+                    "message": "level must be 1, 2 or 3",
+                    "table": "graded",
+                }
+            )
+            continue
+        lev = int(lev)
+        scope = scopes[i] if not is_missing(scopes[i]) else mapping.default_scope
+        for resp, role in mapping.levels[lev].items():
+            if role == "direct":
+                role = mapping.direct_by_scope.get(str(scope), mapping.direct_by_scope[mapping.default_scope])
+            key_col = ORG_ROLES[role][1]
+            org_id = keys[key_col][i]
+            org_id = None if is_missing(org_id) else str(org_id)
+            person = people[role].get(org_id) if org_id is not None else None
+            missing = person is None
+            rows.append(
+                {
+                    "risk_point_id": rids[i],
+                    "unit_id": keys["unit_id"][i],
+                    "level": lev,
+                    "responsibility": resp,
+                    "org_role": role,
+                    "org_id": org_id,
+                    "person": person,
+                    "missing": missing,
+                }
+            )
+            if missing:
+                why = (
+                    f"no {key_col} on the risk point"
+                    if org_id is None
+                    else f"{ORG_ROLES[role][0]} table names no {ORG_ROLES[role][2]} for {key_col} {org_id!r}"
+                )
+                findings.append(
+                    {
+                        "risk_point_id": rids[i],
+                        "column": key_col,
+                        "value": org_id,
+                        "reason": "missing_owner",
+                        "message": f"level-{lev} point has no {resp} owner ({role}): {why}",
+                        "severity": "error" if lev == 1 else "warning",
+                        "table": "graded",
+                    }
+                )
+    owners = pd.DataFrame(rows, columns=OWNER_COLUMNS)
+    owners["level"] = owners["level"].astype("int64")
+    owners["missing"] = owners["missing"].astype(bool)
+    return OwnerAssignment(owners.reset_index(drop=True), findings_frame(findings))
