@@ -31,7 +31,16 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-__all__ = ["AUDIT_COLUMNS", "GradeArrays", "Grader", "QuotaPolicy", "Thresholds", "unit_caps"]
+__all__ = [
+    "AUDIT_COLUMNS",
+    "GradeArrays",
+    "Grader",
+    "QuotaOutcome",
+    "QuotaPolicy",
+    "Thresholds",
+    "quota_from_order",
+    "unit_caps",
+]
 
 AUDIT_COLUMNS = [
     "unit_id",
@@ -172,6 +181,97 @@ def _codes(values: np.ndarray) -> np.ndarray:
     return inv.astype(np.int64).ravel()
 
 
+@dataclass(frozen=True)
+class QuotaOutcome:
+    """Outcome of the quota step for rows already put in grading order."""
+
+    rank: np.ndarray
+    level: np.ndarray
+    demoted: np.ndarray
+    tie: np.ndarray
+    exception: np.ndarray
+    n_u: np.ndarray
+    cap_eff: np.ndarray
+    cutoff: np.ndarray
+    g_s: np.ndarray
+    dem_s: np.ndarray
+    exc_s: np.ndarray
+
+
+def quota_from_order(
+    score: np.ndarray,
+    g: np.ndarray,
+    order: np.ndarray,
+    prov: np.ndarray,
+    n_groups: int,
+    quota: QuotaPolicy,
+) -> QuotaOutcome:
+    """Apply the quota to rows whose grading order is known.
+
+    Parameters
+    ----------
+    score : ndarray of float
+        Scores (only compared for equality at the cut-off).
+    g : ndarray of int
+        Group code of each row, in ``[0, n_groups)``.
+    order : ndarray of int
+        Row indices sorted by group, then score descending, then the tie-break keys.
+    prov : ndarray of int
+        Provisional levels.
+    n_groups : int
+        Number of group codes.
+    quota : QuotaPolicy
+        The quota.
+
+    Returns
+    -------
+    QuotaOutcome
+        Per-row rank, final level and flags (input order); per-group counts, caps and
+        cut-off scores; the sorted-order masks the audit is built from.
+    """
+    n = score.shape[0]
+    g_s = g[order]
+    n_u = np.bincount(g, minlength=n_groups).astype(np.int64)
+    starts = np.concatenate([[0], np.cumsum(n_u)[:-1]]).astype(np.int64)
+    pos = np.arange(n, dtype=np.int64) - starts[g_s]
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = pos + 1
+    del pos
+    level = prov.copy()
+    demoted = np.zeros(n, dtype=bool)
+    tie = np.zeros(n, dtype=bool)
+    exception = np.zeros(n, dtype=bool)
+    cap_u = quota.cap(n_u)
+    cap_eff = cap_u.copy()
+    if quota.small_unit_allowance:
+        small = cap_u == 0
+        cap_eff[small] = np.minimum(quota.small_unit_allowance, n_u[small])
+    cutoff = np.full(n_groups, np.nan)
+    dem_s = exc_s = np.zeros(n, dtype=bool)
+    if quota.enabled and n:
+        cand_s = prov[order] == 1
+        csum = np.cumsum(cand_s)
+        before = np.concatenate([[0], csum])[starts]
+        cand_rank = csum - before[g_s]
+        cap_s = cap_eff[g_s]
+        dem_s = cand_s & (cand_rank > cap_s)
+        exc_s = cand_s & (cand_rank <= cap_s) & (cap_u[g_s] == 0)
+        # cut-off: score of the last kept candidate of each group
+        last_kept = cand_s & (cand_rank == cap_s)
+        score_s = score[order]
+        cutoff[g_s[last_kept]] = score_s[last_kept]
+        first_dem = cand_s & (cand_rank == cap_s + 1)
+        first_dem_score = np.full(n_groups, np.nan)
+        first_dem_score[g_s[first_dem]] = score_s[first_dem]
+        tied_group = cutoff == first_dem_score  # NaN compares False
+        tie_s = cand_s & tied_group[g_s] & (score_s == cutoff[g_s])
+        demoted[order[dem_s]] = True
+        exception[order[exc_s]] = True
+        tie[order[tie_s]] = True
+        level[demoted] = 2
+    return QuotaOutcome(rank, level, demoted, tie, exception, n_u, cap_eff, cutoff, g_s, dem_s, exc_s)
+
+
 class Grader:
     """Assign levels from scores with a per-unit level-one quota.
 
@@ -300,48 +400,14 @@ class Grader:
         keys.append(g)
         order = np.lexsort(keys)
 
-        g_s = g[order]
         n_groups = int(g.max()) + 1 if n else 0
-        n_u = np.bincount(g, minlength=n_groups).astype(np.int64)
-        starts = np.concatenate([[0], np.cumsum(n_u)[:-1]]).astype(np.int64)
-        pos = np.arange(n, dtype=np.int64) - starts[g_s]
-        rank = np.empty(n, dtype=np.int64)
-        rank[order] = pos + 1
-
-        level = prov.copy()
-        demoted = np.zeros(n, dtype=bool)
-        tie = np.zeros(n, dtype=bool)
-        exception = np.zeros(n, dtype=bool)
-        cap_u = self.quota.cap(n_u)
-        cap_eff = cap_u.copy()
-        if self.quota.small_unit_allowance:
-            small = cap_u == 0
-            cap_eff[small] = np.minimum(self.quota.small_unit_allowance, n_u[small])
-
+        qo = quota_from_order(score, g, order, prov, n_groups, self.quota)
+        rank, level, n_u, cap_eff = qo.rank, qo.level, qo.n_u, qo.cap_eff
+        demoted, tie, exception = qo.demoted, qo.tie, qo.exception
         audit = pd.DataFrame({c: [] for c in AUDIT_COLUMNS})
         if self.quota.enabled and n:
-            cand_s = prov[order] == 1
-            csum = np.cumsum(cand_s)
-            before = np.concatenate([[0], csum])[starts]
-            cand_rank = csum - before[g_s]
-            cap_s = cap_eff[g_s]
-            dem_s = cand_s & (cand_rank > cap_s)
-            exc_s = cand_s & (cand_rank <= cap_s) & (cap_u[g_s] == 0)
-            # cut-off: score of the last kept candidate of each group
-            last_kept = cand_s & (cand_rank == cap_s)
-            cutoff = np.full(n_groups, np.nan)
-            cutoff[g_s[last_kept]] = score[order][last_kept]
-            first_dem = cand_s & (cand_rank == cap_s + 1)
-            first_dem_score = np.full(n_groups, np.nan)
-            first_dem_score[g_s[first_dem]] = score[order][first_dem]
-            tied_group = cutoff == first_dem_score  # NaN compares False
-            tie_s = cand_s & tied_group[g_s] & (score[order] == cutoff[g_s])
-            demoted[order[dem_s]] = True
-            exception[order[exc_s]] = True
-            tie[order[tie_s]] = True
-            level[demoted] = 2
             audit = self._audit(
-                order, dem_s, exc_s, g_s, group, ids, score, rank, n_u, cap_eff, cutoff, tie
+                order, qo.dem_s, qo.exc_s, qo.g_s, group, ids, score, rank, n_u, cap_eff, qo.cutoff, tie
             )
         return GradeArrays(
             level_provisional=prov,
