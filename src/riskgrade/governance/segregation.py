@@ -186,11 +186,16 @@ def check_segregation(
     rows: list[dict[str, Any]] = []
     sub = a.iloc[keep]
     for h in hcols:
-        s = sub[~sub[h].map(is_missing)]
-        grouped = s.groupby(
-            [s["domain"].astype(str), s["matter_id"].astype(str), s[h].astype(str)], sort=True
+        s = sub[~sub[h].map(is_missing).to_numpy(dtype=bool)]
+        k = pd.DataFrame(
+            {
+                "domain": s["domain"].astype(str).to_numpy(),
+                "matter_id": s["matter_id"].astype(str).to_numpy(),
+                "holder": s[h].astype(str).to_numpy(),
+                "role": s["role"].astype(str).to_numpy(),
+            }
         )
-        for (dom, matter, holder), g in grouped:
+        for (dom, matter, holder), g in k.groupby(["domain", "matter_id", "holder"], sort=True):
             rule = by_domain[dom]
             held = sorted(set(g["role"].astype(str)))
             for ra, rb in combinations(held, 2):
