@@ -89,6 +89,8 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("judgements", help="matrix as .csv (square with header, or long a,b,value) or .toml")
     a.add_argument("--ri-table", default="saaty", help="random-index table (default: saaty)")
     a.add_argument("--strict", action="store_true", help="exit 3 when the matrix is inconsistent")
+    a.add_argument("--method", default=None, help="eigenvector (default), geometric_mean, normalized_column")
+    a.add_argument("--threshold", default=None, help="CR threshold (default 0.10) or 'saaty_n'")
 
     r = sub.add_parser("report", help="self-contained HTML report of a graded file (approval meeting)")
     r.add_argument("graded", help="graded file written by 'riskgrade score' (.csv or .parquet)")
@@ -343,4 +345,18 @@ def _ahp(args: argparse.Namespace) -> int:
     except ImportError:  # pragma: no cover - the weighting CLI ships with the package
         print("riskgrade: the ahp command is not available in this build", file=sys.stderr)
         return EXIT_UNEXPECTED
-    return run_ahp_command(args.judgements, strict=args.strict, ri_table=args.ri_table, out=sys.stdout)
+    thr = args.threshold
+    if thr is not None and thr != "saaty_n":
+        try:
+            thr = float(thr)
+        except ValueError:
+            print(f"riskgrade: --threshold must be a number or 'saaty_n', got {thr!r}", file=sys.stderr)
+            return EXIT_USAGE
+    return run_ahp_command(
+        args.judgements,
+        strict=args.strict,
+        ri_table=args.ri_table,
+        out=sys.stdout,
+        method=args.method,
+        threshold=thr,
+    )
