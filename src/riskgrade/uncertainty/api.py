@@ -143,6 +143,47 @@ def _progress_callable(
     return report_tqdm
 
 
+def _frame(
+    arr: dict[str, Any],
+    res: Any,
+    draws: np.ndarray,
+    sampler: WeightSampler,
+    seed: int | np.random.Generator | None,
+    names: list[str],
+    uncertain_below: float,
+) -> pd.DataFrame:
+    """The output frame of :func:`level_probabilities` from the engine's result."""
+    inv = arr["inventory"]
+    P = res.p_level
+    modal = np.argmax(P, axis=1) + 1  # first maximum = the more severe level
+    mx = P.max(axis=1)
+    by = arr["group_by"]
+    out = pd.DataFrame(
+        {
+            "risk_point_id": inv["risk_point_id"].to_numpy()
+            if "risk_point_id" in inv
+            else np.arange(len(inv)),
+            by: inv[by].to_numpy() if by in inv.columns else np.zeros(len(inv), dtype=np.int64),
+            "p_level_1": P[:, 0],
+            "p_level_2": P[:, 1],
+            "p_level_3": P[:, 2],
+            "modal_level": modal.astype(np.int64),
+            "max_probability": mx,
+            "uncertain": mx < uncertain_below,
+            "p_candidate": res.p_candidate,
+            "p_quota_demoted": np.clip(res.p_candidate - P[:, 0], 0.0, 1.0),
+        }
+    )
+    out.attrs = {
+        "n_draws": int(draws.shape[0]),
+        "sampler": repr(sampler),
+        "seed": None if isinstance(seed, np.random.Generator) else seed,
+        "max_standard_error": float(0.5 / np.sqrt(draws.shape[0])),
+        "factors": names,
+    }
+    return out
+
+
 def level_probabilities(
     model: Any,
     frame: pd.DataFrame | str | Path,
@@ -212,7 +253,6 @@ def level_probabilities(
     if not 0.0 < uncertain_below <= 1.0:
         raise RiskgradeError(f"uncertain_below must be in (0, 1], got {uncertain_below!r}")
     arr = inventory_arrays(model, frame)
-    inv = arr["inventory"]
     names = list(model.catalog_.names)
     center = model.weights_.reindex(names).to_numpy(dtype=float)
     sampler = resolve_sampler(weights, center, concentration)
@@ -234,31 +274,4 @@ def level_probabilities(
         n_threads=n_threads,
         progress=_progress_callable(progress),
     )
-    P = res.p_level
-    modal = np.argmax(P, axis=1) + 1  # first maximum = the more severe level
-    mx = P.max(axis=1)
-    by = arr["group_by"]
-    out = pd.DataFrame(
-        {
-            "risk_point_id": inv["risk_point_id"].to_numpy()
-            if "risk_point_id" in inv
-            else np.arange(len(inv)),
-            by: inv[by].to_numpy() if by in inv.columns else np.zeros(len(inv), dtype=np.int64),
-            "p_level_1": P[:, 0],
-            "p_level_2": P[:, 1],
-            "p_level_3": P[:, 2],
-            "modal_level": modal.astype(np.int64),
-            "max_probability": mx,
-            "uncertain": mx < uncertain_below,
-            "p_candidate": res.p_candidate,
-            "p_quota_demoted": np.clip(res.p_candidate - P[:, 0], 0.0, 1.0),
-        }
-    )
-    out.attrs = {
-        "n_draws": int(draws.shape[0]),
-        "sampler": repr(sampler),
-        "seed": None if isinstance(seed, np.random.Generator) else seed,
-        "max_standard_error": float(0.5 / np.sqrt(draws.shape[0])),
-        "factors": names,
-    }
-    return out
+    return _frame(arr, res, draws, sampler, seed, names, uncertain_below)

@@ -93,14 +93,18 @@ class LevelProbabilities:
     n_draws : int
         Number of weight draws.
     stats : dict
-        Work counters: points resolved without computation, in quota tiles, and
-        (draw, unit) rows that needed a partial sort.
+        Work counters: points resolved without computation, in quota tiles,
+        (draw, unit) rows that needed a partial sort, and blocks of units.
+    central_weights : ndarray of shape (n, m) or None
+        SMAA-2 central weight vectors of level one, (5) (NaN where
+        ``P(level 1) = 0``); only when requested.
     """
 
     p_level: np.ndarray
     p_candidate: np.ndarray
     n_draws: int
     stats: dict
+    central_weights: np.ndarray | None = None
 
     @property
     def standard_error(self) -> np.ndarray:
@@ -184,29 +188,36 @@ def _score_bounds(
     """Lower and upper bounds of (1) over the draws' box ``lo <= w <= hi`` on the simplex.
 
     Full rows: fractional knapsack (greedy by factor score); rows with a missing
-    factor: the range of their present factor scores (any weights).
+    factor: the range of their present factor scores (any weights). Works on blocks
+    of rows, so the transient memory does not grow with ``len(F)``.
     """
-    lower = np.where(presence, F, np.inf).min(axis=1, initial=np.inf)
-    upper = np.where(presence, F, -np.inf).max(axis=1, initial=-np.inf)
+    n = F.shape[0]
+    lower = np.empty(n)
+    upper = np.empty(n)
     lo = np.clip(lo, 0.0, 1.0)
     span = np.clip(hi - lo, 0.0, None)
     budget = max(0.0, 1.0 - float(lo.sum()))
-    idx = np.flatnonzero(presence.all(axis=1))
-    for b in range(0, idx.size, 65536):
-        rows = idx[b : b + 65536]
-        X = F[rows]
-        base = X @ lo
-        for sign, out in ((-1.0, upper), (1.0, lower)):
-            order = np.argsort(sign * X, axis=1, kind="stable")
-            Xs = np.take_along_axis(X, order, axis=1)
-            cs = span[order]
-            before = np.cumsum(cs, axis=1) - cs
-            alloc = np.clip(budget - before, 0.0, cs)
-            bound = base + (alloc * Xs).sum(axis=1)
-            if sign < 0:
-                out[rows] = np.minimum(out[rows], bound)
-            else:
-                out[rows] = np.maximum(out[rows], bound)
+    for b in range(0, n, 65536):
+        X, pres = F[b : b + 65536], presence[b : b + 65536]
+        low = np.where(pres, X, np.inf).min(axis=1, initial=np.inf)
+        up = np.where(pres, X, -np.inf).max(axis=1, initial=-np.inf)
+        full = pres.all(axis=1)
+        if full.any():
+            Xf = X[full]
+            base = Xf @ lo
+            for sign in (-1.0, 1.0):
+                order = np.argsort(sign * Xf, axis=1, kind="stable")
+                Xs = np.take_along_axis(Xf, order, axis=1)
+                cs = span[order]
+                before = np.cumsum(cs, axis=1) - cs
+                alloc = np.clip(budget - before, 0.0, cs)
+                bound = base + (alloc * Xs).sum(axis=1)
+                if sign < 0:
+                    up[full] = np.minimum(up[full], bound)
+                else:
+                    low[full] = np.maximum(low[full], bound)
+        lower[b : b + 65536] = low
+        upper[b : b + 65536] = up
     return lower, upper
 
 
@@ -283,10 +294,14 @@ def _build_layout(
                 grid[r, : q_count[i]] = q_pts[q_start[i] : q_start[i] + q_count[i]]
             add_tile(grid.ravel(), s_pad, len(grp), cap, True)
 
+    del lower, upper, order
     point = np.concatenate(tile_pts) if tile_pts else np.zeros(0, dtype=np.int64)
-    valid = point >= 0
+    tile_pts.clear()
     Fl = np.full((point.size, m), _PAD)  # one allocation: the layout copy of F
-    Fl[valid] = F[point[valid]]
+    for b in range(0, point.size, 65536):  # filled by blocks: no full-size temporaries
+        seg = point[b : b + 65536]
+        ok = seg >= 0
+        Fl[b : b + 65536][ok] = np.where(presence[seg[ok]], F[seg[ok]], 0.0)
     tiles: list[_Tile] = []
     pos = 0
     for n_pos, n_u, cap, need_cand in tile_meta:
@@ -323,11 +338,12 @@ def _build_layout(
 class _Lane:
     """Accumulators of one lane (layout order)."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, m: int, central: bool) -> None:
         self.n3 = np.zeros(size, dtype=np.int32)  # draws at level 3
         self.nc = np.zeros(size, dtype=np.int32)  # candidates (provisional level 1)
         self.nd = np.zeros(size, dtype=np.int32)  # demotions by the quota
         self.tie = np.zeros(size, dtype=np.float64)  # (credit - 1) of tied cut-off rows
+        self.cw = np.zeros((size, m)) if central else None  # sum_d a_id w_d, (5)
         self.partition_rows = 0
 
 
@@ -346,6 +362,7 @@ def _run_tile(
     scale: float | None,
     sbuf: np.ndarray,
     bbuf: np.ndarray,
+    abuf: np.ndarray | None,
 ) -> None:
     C = Wt.shape[1]
     a, P = tile.start, tile.size
@@ -361,8 +378,22 @@ def _run_tile(
         return
     np.greater_equal(S, x1, out=b)
     lane.nc[a : a + P] += _count_last(b)
-    if tile.cap < 0:
-        return
+    A = None
+    if lane.cw is not None and abuf is not None:  # credit matrix a_id of (3), for (5)
+        A = abuf[: P * C].reshape(P, C)
+        np.copyto(A, b)
+    if tile.cap >= 0:
+        _quota(tile, S, b, lane, scale, A)
+    if A is not None:
+        lane.cw[a : a + P] += A @ Wt.T
+
+
+def _quota(
+    tile: _Tile, S: np.ndarray, b: np.ndarray, lane: _Lane, scale: float | None, A: np.ndarray | None
+) -> None:
+    """Re-apply the cap of every unit of a quota tile in every draw of the chunk, (3)."""
+    C = S.shape[1]
+    a, P = tile.start, tile.size
     s, U, k = tile.n_pos, tile.n_units, tile.cap
     kc = np.add.reduce(b.reshape(U, s, C).view(np.uint8), axis=1, dtype=np.uint16)  # (U, C)
     uu, dd = np.nonzero(kc > k)  # over-full (unit, draw) rows, grouped by unit
@@ -379,6 +410,8 @@ def _run_tile(
     starts = np.flatnonzero(np.r_[True, uu[1:] != uu[:-1]])
     nd2 = lane.nd[a : a + P].reshape(U, s)
     nd2[uu[starts]] += np.add.reduceat((crow ^ kept).view(np.uint8), starts, axis=0, dtype=np.uint8)
+    if A is not None:
+        A.reshape(U, s, C)[uu, :, dd] = kept
     # a block of equal scores straddles the cut-off when a score left of position
     # s - k reaches the cut-off; then the E tied points share k - G slots, (3)
     tied = np.flatnonzero(part[:, : s - k].max(axis=1) >= cut)  # over-full implies k < s
@@ -395,7 +428,10 @@ def _run_tile(
         ut = uu[tied]
         st = np.flatnonzero(np.r_[True, ut[1:] != ut[:-1]])
         tie2 = lane.tie[a : a + P].reshape(U, s)
-        tie2[ut[st]] += np.add.reduceat(eq * (frac - 1.0)[:, None], st, axis=0)
+        adj = eq * (frac - 1.0)[:, None]
+        tie2[ut[st]] += np.add.reduceat(adj, st, axis=0)
+        if A is not None:
+            A.reshape(U, s, C)[ut, :, dd[tied]] = kept[tied] + adj
 
 
 def _rounded_cutoff(q: np.ndarray, scale: float) -> np.ndarray:
@@ -409,6 +445,17 @@ def _rounded_cutoff(q: np.ndarray, scale: float) -> np.ndarray:
             return x
         x = np.where(too_high, down, np.where(too_low, np.nextafter(x, np.inf), x))
     raise RiskgradeError("internal error: rounding cut-off did not converge")  # pragma: no cover
+
+
+def _unit_blocks(unit_codes: np.ndarray, n_units: int, block_points: int) -> list[np.ndarray]:
+    """Rows grouped into blocks of whole units (by unit code), about ``block_points`` each."""
+    counts = np.bincount(unit_codes, minlength=n_units)
+    first = np.cumsum(counts) - counts  # first sorted position of each unit
+    block_of_unit = first // max(1, block_points)
+    rows = np.argsort(unit_codes, kind="stable")
+    bounds = np.searchsorted(block_of_unit[unit_codes[rows]], np.unique(block_of_unit[counts > 0]))
+    bounds = np.r_[bounds, unit_codes.size]
+    return [rows[bounds[i] : bounds[i + 1]] for i in range(bounds.size - 1)]
 
 
 def quota_level_probabilities(
@@ -425,19 +472,21 @@ def quota_level_probabilities(
     tile_points: int = 1024,
     n_threads: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    memory_budget_mib: float = 64.0,
+    central_weights: bool = False,
 ) -> LevelProbabilities:
     """Level probabilities of every point under sampled weights, with the per-unit quota.
 
-    Implements equations (1)-(4) of this module: SMAA acceptability indices
+    Implements equations (1)-(5) of this module: SMAA acceptability indices
     (Lahdelma & Salminen 2001) of the three ordered levels (Tervonen et al. 2009),
     re-applying the level-one quota in every draw with fractional credit for ties at
-    the cut-off.
+    the cut-off, and optionally the SMAA-2 central weight vectors for level one.
 
     Parameters
     ----------
     F : ndarray of shape (n, m)
         Factor scores in [0, 1] (values where ``presence`` is False are ignored; NaN
-        is read as missing).
+        is read as missing). Not copied as a whole: only one block at a time.
     presence : ndarray of bool, shape (n, m), or None
         Which factor scores are present; ``None``: all that are not NaN.
     draws : ndarray of shape (D, m)
@@ -453,15 +502,24 @@ def quota_level_probabilities(
         Scores are rounded to this many decimals before comparison, as in
         :func:`riskgrade.scoring.index_score`; ties are equal rounded scores.
     chunk_size : int, default 255
-        Draws per chunk (memory per thread is about ``8 * chunk_size * tile_points * 2``
-        bytes).
+        Draws per chunk (at most 255).
     tile_points : int, default 1024
-        Target number of points per tile.
+        Target number of points per tile (per-thread buffers hold
+        ``chunk_size * tile_points`` scores).
     n_threads : int or None
         Worker threads (default: up to 2). Results do not depend on it.
     progress : callable, optional
-        Called as ``progress(draws_done, n_draws)`` after each chunk (from a worker
-        thread, under a lock).
+        Called as ``progress(draws_done, n_draws)`` (from a worker thread, under a
+        lock); with several blocks, ``draws_done`` counts draw-equivalents of work.
+    memory_budget_mib : float, default 64
+        Working memory for the per-point state: whole units are processed in blocks
+        of about ``memory_budget_mib / (17 m + 120 bytes)`` points (``+ 16 m`` with
+        ``central_weights``) through all draws, so the extra memory is this budget
+        plus the outputs (32 bytes per point, ``8 m`` more with ``central_weights``)
+        and an 8-byte row index per point. Results do not depend on it.
+    central_weights : bool, default False
+        Also accumulate ``sum_d a_id w_d`` for the SMAA-2 central weight vectors of
+        level one, (5) (one more small matrix product per tile and chunk).
 
     Returns
     -------
@@ -484,14 +542,10 @@ def quota_level_probabilities(
     if F.ndim != 2:
         raise RiskgradeError(f"F must be a 2-D array (points x factors), got shape {F.shape}")
     n, m = F.shape
-    if presence is None:
-        presence = ~np.isnan(F)
-    else:
+    if presence is not None:
         presence = np.asarray(presence, dtype=bool)
         if presence.shape != F.shape:
             raise RiskgradeError(f"presence must have the shape of F {F.shape}, got {presence.shape}")
-        presence = presence & ~np.isnan(F)
-    F = np.where(presence, F, 0.0)
     draws = np.ascontiguousarray(draws, dtype=np.float64)
     if draws.ndim != 2 or draws.shape[1] != m:
         raise RiskgradeError(f"draws must have shape (n_draws, {m}), got {draws.shape}")
@@ -519,44 +573,106 @@ def quota_level_probabilities(
         raise RiskgradeError(f"thresholds must be finite with t1 > t2, got t1={t1!r}, t2={t2!r}")
     if t2 <= _PAD + 1:
         raise RiskgradeError(f"t2 must exceed {_PAD + 1}, got {t2!r}")
+    if not memory_budget_mib > 0:
+        raise RiskgradeError(f"memory_budget_mib must be positive, got {memory_budget_mib!r}")
     x1, x2 = score_cutoff(t1, decimals), score_cutoff(t2, decimals)
     scale = None if decimals is None else float(10.0**decimals)
-
-    layout = _build_layout(
-        F,
-        presence,
-        unit_codes.astype(np.int64),
-        cap_u,
-        x1,
-        x2,
-        draws.min(axis=0),
-        draws.max(axis=0),
-        tile_points,
-    )
-    N = layout.point.size
-    lanes = [_Lane(N) for _ in range(_N_LANES)]
     chunk_size = min(255, max(1, int(chunk_size)))  # uint8 counts per chunk
+    n_threads = min(_N_LANES, 2 if n_threads is None else max(1, int(n_threads)))
+    per_point = 17 * m + 120 + (16 * m if central_weights else 0)
+    block_points = max(1, int(memory_budget_mib * 2**20 / per_point))
+    lo, hi = draws.min(axis=0), draws.max(axis=0)
+
+    P = np.zeros((n, 3))
+    pc = np.zeros(n)
+    cw = np.full((n, m), np.nan) if central_weights else None
+    stats: dict = {}
+    work = [0, 0]  # points x draws done; the last value reported
+    lock = threading.Lock()
+
+    def report(points: int) -> None:
+        if progress is None:
+            return
+        with lock:
+            work[0] += points
+            done = min(D, work[0] // max(1, n))
+            if done > work[1]:
+                work[1] = done
+                progress(done, D)
+
+    blocks = _unit_blocks(unit_codes.astype(np.int64), cap_u.size, block_points) if n else []
+    for rows in blocks:
+        Fb = F[rows]
+        pres = ~np.isnan(Fb)
+        if presence is not None:
+            pres &= presence[rows]
+        layout = _build_layout(
+            Fb, pres, unit_codes[rows].astype(np.int64), cap_u, x1, x2, lo, hi, tile_points
+        )
+        del Fb
+        lanes = _run_block(
+            layout,
+            draws,
+            m,
+            chunk_size,
+            n_threads,
+            x1,
+            x2,
+            scale,
+            central_weights,
+            lambda d, size=rows.size: report(size * d),
+        )
+        _finish_block(layout, lanes, rows, D, P, pc, cw)
+        for key, val in layout.stats.items():
+            stats[key] = stats.get(key, 0) + val
+        stats["partition_rows"] = stats.get("partition_rows", 0) + int(sum(la.partition_rows for la in lanes))
+        del layout, lanes
+    stats["n_blocks"] = len(blocks)
+    if progress is not None and work[1] < D:
+        progress(D, D)
+    zero_cap = cap_u[unit_codes] == 0
+    P[zero_cap, 0] = 0.0
+    np.clip(P[:, 0], 0.0, 1.0, out=P[:, 0])
+    np.clip(1.0 - P[:, 0] - P[:, 2], 0.0, 1.0, out=P[:, 1])
+    if cw is not None:
+        with np.errstate(invalid="ignore", divide="ignore"):
+            cw /= (P[:, 0] * D)[:, None]
+        cw[P[:, 0] <= 0] = np.nan
+    return LevelProbabilities(p_level=P, p_candidate=pc, n_draws=D, stats=stats, central_weights=cw)
+
+
+def _run_block(
+    layout: _Layout,
+    draws: np.ndarray,
+    m: int,
+    chunk_size: int,
+    n_threads: int,
+    x1: float,
+    x2: float,
+    scale: float | None,
+    central: bool,
+    report: Callable[[int], None],
+) -> list[_Lane]:
+    """All draws through one block: two lanes of chunks, summed later in lane order."""
+    N = layout.point.size
+    lanes = [_Lane(N, m, central) for _ in range(_N_LANES)]
+    D = draws.shape[0]
     chunks = [(c, draws[c * chunk_size : (c + 1) * chunk_size]) for c in range(-(-D // chunk_size))]
     max_tile = max((t.size for t in layout.tiles), default=0)
-    lock = threading.Lock()
-    done = [0]
 
     def run_lane(li: int) -> None:
         sbuf = np.empty(chunk_size * max_tile)
         bbuf = np.empty(chunk_size * max_tile, dtype=bool)
+        abuf = np.empty(chunk_size * max_tile) if central else None
         lane = lanes[li]
         for c, W in chunks:
             if c % _N_LANES != li:
                 continue
             Wt = np.ascontiguousarray(W.T)
             for tile in layout.tiles:
-                _run_tile(tile, Wt, layout.F, lane, x1, x2, scale, sbuf, bbuf)
-            if progress is not None:
-                with lock:
-                    done[0] += W.shape[0]
-                    progress(done[0], D)
+                _run_tile(tile, Wt, layout.F, lane, x1, x2, scale, sbuf, bbuf, abuf)
+            report(W.shape[0])
 
-    n_threads = min(_N_LANES, 2 if n_threads is None else max(1, int(n_threads)))
     if N:
         from threadpoolctl import threadpool_limits
 
@@ -567,29 +683,36 @@ def quota_level_probabilities(
             else:
                 with ThreadPoolExecutor(max_workers=n_threads) as ex:
                     list(ex.map(run_lane, range(_N_LANES)))
-    elif progress is not None:
-        progress(D, D)
+    else:
+        report(D)
+    return lanes
 
-    n3 = lanes[0].n3.astype(np.int64)
-    nc = lanes[0].nc.astype(np.int64)
-    nd = lanes[0].nd.astype(np.int64)
-    tie = lanes[0].tie.copy()
-    for lane in lanes[1:]:  # fixed lane order: identical sums for any thread count
-        n3 += lane.n3
-        nc += lane.nc
-        nd += lane.nd
-        tie += lane.tie
+
+def _finish_block(
+    layout: _Layout,
+    lanes: list[_Lane],
+    rows: np.ndarray,
+    D: int,
+    P: np.ndarray,
+    pc: np.ndarray,
+    cw: np.ndarray | None,
+) -> None:
+    """Write the probabilities of one block into the outputs (input row order), (4)."""
     valid = layout.point >= 0
-    pts = layout.point[valid]
-    p3 = layout.p3_fixed.copy()
-    p1 = np.zeros(n)
-    pc = np.zeros(n)
-    p3[pts] = n3[valid] / D
+    pts = rows[layout.point[valid]]
+    resolved = ~np.isnan(layout.p3_fixed)
+    P[rows[resolved], 2] = layout.p3_fixed[resolved]
+    n3, nc, nd, tie = lanes[0].n3, lanes[0].nc, lanes[0].nd, lanes[0].tie
+    for lane in lanes[1:]:  # fixed lane order: identical sums for any thread count
+        n3 = n3 + lane.n3
+        nc = nc + lane.nc
+        nd = nd + lane.nd
+        tie = tie + lane.tie
+    P[pts, 2] = n3[valid] / D
     pc[pts] = nc[valid] / D
-    p1[pts] = ((nc[valid] - nd[valid]) + tie[valid]) / D
-    p1[cap_u[unit_codes] == 0] = 0.0
-    p1 = np.clip(p1, 0.0, 1.0)
-    p2 = np.clip(1.0 - p1 - p3, 0.0, 1.0)
-    stats = dict(layout.stats)
-    stats["partition_rows"] = int(sum(la.partition_rows for la in lanes))
-    return LevelProbabilities(p_level=np.column_stack([p1, p2, p3]), p_candidate=pc, n_draws=D, stats=stats)
+    P[pts, 0] = ((nc[valid] - nd[valid]) + tie[valid]) / D
+    if cw is not None:
+        acc = lanes[0].cw
+        for lane in lanes[1:]:
+            acc = acc + lane.cw
+        cw[pts] = acc[valid]
