@@ -490,8 +490,8 @@ def entropy_weights(
     ----------
     X : array-like or pandas.DataFrame, shape (m, n)
         Rows are alternatives (risk points), columns criteria. Values must be finite (and
-        non-negative for ``normalization="sum"``). Integer, boolean and nullable columns are read block by block
-        without copying the whole input.
+        non-negative for ``normalization="sum"``). Integer, boolean and nullable columns
+        are read block by block without copying the whole input.
     normalization : {"sum", "minmax"}
         ``"sum"`` (default, the classic formulation): ``p_ij = x_ij / sum_i x_ij`` on the raw
         values; one pass over the data. ``directions`` has no effect (entropy measures
