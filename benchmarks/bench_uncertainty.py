@@ -5,18 +5,25 @@ Measures riskgrade's engine against a reference written the obvious vectorised w
 key and ``np.sort``) on the same data, and reports how time and memory grow with the
 number of points and draws.
 
+Memory is the peak resident set size above the loaded inputs (Linux: the high-water
+mark is reset through ``/proc/self/clear_refs`` before each run), measured in a fresh
+process per case so the cases do not hide each other's peaks; the 1-minute load
+average is printed with every row because the machine may be shared.
+
 Usage::
 
     .venv/bin/python benchmarks/bench_uncertainty.py            # scaling table (~3 min)
     .venv/bin/python benchmarks/bench_uncertainty.py --full     # adds 1e6 x 1e4
+    .venv/bin/python benchmarks/bench_uncertainty.py --case 1000000 10000 uniform 2
 """
 
 from __future__ import annotations
 
 import argparse
-import resource
+import os
+import subprocess
+import sys
 import time
-import tracemalloc
 
 import numpy as np
 
@@ -66,57 +73,88 @@ def reference(F, units, cap, draws, t1, t2, chunk=64):
     return p1 / len(draws), p3 / len(draws)
 
 
-def run(n: int, D: int, kind: str, n_threads: int = 2):
+def _status(key: str) -> float:
+    """A field of /proc/self/status in MiB (0 where unavailable)."""
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith(key):
+                    return int(line.split()[1]) / 1024
+    except OSError:  # pragma: no cover - not Linux
+        pass
+    return 0.0
+
+
+def run(n: int, D: int, kind: str, n_threads: int = 2, central: bool = False):
+    """One timed run; returns (seconds, peak extra RSS MiB, result)."""
     F, units, cap, w = make_data(n)
     rng = np.random.default_rng(1)
     draws = rng.dirichlet(np.ones(9), D) if kind == "uniform" else rng.dirichlet(50 * w, D)
-    tracemalloc.start()
+    try:
+        with open("/proc/self/clear_refs", "w") as fh:
+            fh.write("5")  # reset the RSS high-water mark
+    except OSError:  # pragma: no cover - not Linux
+        pass
+    base = _status("VmRSS")
     t = time.perf_counter()
-    res = quota_level_probabilities(F, None, draws, units, 0.6, 0.35, cap, n_threads=n_threads)
+    res = quota_level_probabilities(
+        F, None, draws, units, 0.6, 0.35, cap, n_threads=n_threads, central_weights=central
+    )
     dt = time.perf_counter() - t
-    peak = tracemalloc.get_traced_memory()[1] / 2**20
-    tracemalloc.stop()
-    return dt, peak, res
+    return dt, _status("VmHWM") - base, res
+
+
+def one_case(n: int, D: int, kind: str, thr: int, central: bool, with_ref: bool) -> str:
+    dt, peak, _ = run(n, D, kind, thr, central)
+    ref = ratio = ""
+    if with_ref:
+        F, units, cap, _ = make_data(n)
+        rng = np.random.default_rng(1)
+        draws = rng.dirichlet(np.ones(9), D)
+        t = time.perf_counter()
+        reference(F, units, cap, draws, 0.6, 0.35)
+        rt = time.perf_counter() - t
+        ref, ratio = f"{rt:.1f}", f"{rt / dt:.0f}x"
+    label = kind + (" +central" if central else "")
+    return (
+        f"| {n:,} | {D:,} | {label} | {thr} | {dt:.2f} | {dt / (n * D) * 1e9:.2f} "
+        f"| {peak:.0f} | {ref} | {ratio} | {os.getloadavg()[0]:.1f} |"
+    )
 
 
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--full", action="store_true", help="also run 1,000,000 points x 10,000 draws")
+    ap.add_argument("--case", nargs=4, metavar=("POINTS", "DRAWS", "KIND", "THREADS"), help="one case")
+    ap.add_argument("--central", action="store_true", help="with --case: also central weights")
+    ap.add_argument("--reference", action="store_true", help="with --case: also the reference")
     args = ap.parse_args()
+    if args.case:
+        n, D, kind, thr = args.case
+        print(one_case(int(n), int(D), kind, int(thr), args.central, args.reference), flush=True)
+        return
     print(
         "| points | draws | weights | threads | riskgrade s | ns/(point*draw) "
-        "| peak extra MiB | reference s | ratio |"
+        "| peak extra RSS MiB | reference s | ratio | load |"
     )
-    print("|---:|---:|---|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|")
     cases = [
-        (100_000, 1_000, "uniform", 2, True),
-        (100_000, 4_000, "uniform", 2, False),
-        (400_000, 1_000, "uniform", 2, False),
-        (200_000, 2_000, "uniform", 1, False),
-        (200_000, 2_000, "uniform", 2, False),
-        (200_000, 2_000, "dirichlet50", 2, False),
+        (100_000, 1_000, "uniform", 2, False, True),
+        (100_000, 4_000, "uniform", 2, False, False),
+        (400_000, 1_000, "uniform", 2, False, False),
+        (200_000, 2_000, "uniform", 1, False, False),
+        (200_000, 2_000, "uniform", 2, False, False),
+        (200_000, 2_000, "dirichlet50", 2, False, False),
+        (200_000, 2_000, "uniform", 2, True, False),
     ]
     if args.full:
-        cases.append((1_000_000, 10_000, "uniform", 2, False))
-        cases.append((1_000_000, 10_000, "dirichlet50", 2, False))
-    for n, D, kind, thr, with_ref in cases:
-        dt, peak, _ = run(n, D, kind, thr)
-        ref = ""
-        ratio = ""
-        if with_ref:
-            F, units, cap, _ = make_data(n)
-            rng = np.random.default_rng(1)
-            draws = rng.dirichlet(np.ones(9), D)
-            t = time.perf_counter()
-            reference(F, units, cap, draws, 0.6, 0.35)
-            rt = time.perf_counter() - t
-            ref, ratio = f"{rt:.1f}", f"{rt / dt:.0f}x"
-        print(
-            f"| {n:,} | {D:,} | {kind} | {thr} | {dt:.2f} | {dt / (n * D) * 1e9:.2f} "
-            f"| {peak:.0f} | {ref} | {ratio} |",
-            flush=True,
-        )
-    print(f"max RSS of this process: {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.0f} MiB")
+        cases.append((1_000_000, 10_000, "uniform", 2, False, False))
+        cases.append((1_000_000, 10_000, "dirichlet50", 2, False, False))
+    for n, D, kind, thr, central, with_ref in cases:  # a fresh process per case (clean peaks)
+        cmd = [sys.executable, __file__, "--case", str(n), str(D), kind, str(thr)]
+        cmd += ["--central"] if central else []
+        cmd += ["--reference"] if with_ref else []
+        print(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.strip(), flush=True)
 
 
 if __name__ == "__main__":
