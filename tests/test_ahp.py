@@ -221,7 +221,8 @@ def test_ri_tables_match_sources(table, expected):
 
 
 def test_ri_tables_up_to_15_and_formula():
-    """Alonso & Lamata (2006) n = 11..15: 1.5141 1.5365 1.5551 1.5713 1.5838; Saaty (2005)
+    """Tummala & Ling (1998) n = 11..15: 1.5117 1.5356 1.5571 1.5714 1.5831;
+    Alonso & Lamata (2006) n = 11..15: 1.5141 1.5365 1.5551 1.5713 1.5838; Saaty (2005)
     n = 11..15: 1.52 1.54 1.56 1.58 1.59; the Alonso-Lamata line lambda_max = 2.7699 n - 4.3513
     gives RI(n) = (1.7699 n - 4.3513)/(n - 1)."""
     assert [random_index(n, "alonso_lamata") for n in range(11, 16)] == [
@@ -233,6 +234,14 @@ def test_ri_tables_up_to_15_and_formula():
     ]
     assert [random_index(n, "saaty_2005") for n in range(11, 16)] == [1.52, 1.54, 1.56, 1.58, 1.59]
     assert random_index(15, "donegan_dodd") == 1.4969
+    # Tummala & Ling (1998), n = 11..15
+    assert [random_index(n, "tummala_ling") for n in range(11, 16)] == [
+        1.5117,
+        1.5356,
+        1.5571,
+        1.5714,
+        1.5831,
+    ]
     assert random_index(7, "alonso_lamata_formula") == pytest.approx((1.7699 * 7 - 4.3513) / 6)
     assert random_index(40, "alonso_lamata_formula") == pytest.approx((1.7699 * 40 - 4.3513) / 39)
     for name in available_ri_tables():
@@ -242,8 +251,8 @@ def test_ri_tables_up_to_15_and_formula():
 def test_ri_out_of_range_names_table_and_n():
     with pytest.raises(WeightingError, match=r"'saaty' has no value for n = 11 \(it covers n = 3\.\.10\)"):
         ahp(np.ones((11, 11)))
-    with pytest.raises(WeightingError, match=r"'tummala_ling'.*n = 12"):
-        random_index(12, "tummala_ling")
+    with pytest.raises(WeightingError, match=r"'tummala_ling'.*n = 16"):
+        random_index(16, "tummala_ling")
     with pytest.raises(WeightingError, match="ri_table 'nope' is unknown"):
         ahp(np.ones((3, 3)), ri_table="nope")
     r = ahp(np.ones((12, 12)), ri_table="alonso_lamata")

@@ -154,9 +154,25 @@ _TUMMALA_LING = RITable(
     source=(
         "Tummala, V. M. R. & Ling, H. (1998). A note on the computation of the mean random "
         "consistency index of the analytic hierarchy process (AHP). Theory and Decision "
-        "44, 221-230 (n = 3..10; the table stops at 10 here)."
+        "44, 221-230 (n = 3..15; the same values are used by pymcdm)."
     ),
-    values=_table({3: 0.5799, 4: 0.8921, 5: 1.1159, 6: 1.2358, 7: 1.3322, 8: 1.3952, 9: 1.4537, 10: 1.4882}),
+    values=_table(
+        {
+            3: 0.5799,
+            4: 0.8921,
+            5: 1.1159,
+            6: 1.2358,
+            7: 1.3322,
+            8: 1.3952,
+            9: 1.4537,
+            10: 1.4882,
+            11: 1.5117,
+            12: 1.5356,
+            13: 1.5571,
+            14: 1.5714,
+            15: 1.5831,
+        }
+    ),
 )
 
 _ALONSO_LAMATA = RITable(
