@@ -235,37 +235,35 @@ def poisson_anomaly(counts: Any, expected: Any, alpha: float) -> tuple[np.ndarra
 def _signals(signals: pd.DataFrame) -> pd.DataFrame:
     require_columns(signals, ["subject_kind", "subject_id", "signal_type", "date"], table="signals")
     s = signals.reset_index(drop=True).copy()
-    fails: list[dict[str, Any]] = []
-    d = pd.to_datetime(s["date"], errors="coerce")
+    d = pd.to_datetime(s["date"], errors="coerce", format="mixed")
     cnt = pd.to_numeric(s["count"], errors="coerce") if "count" in s else pd.Series(1, index=s.index)
-    for i in range(len(s)):
-        for c in ("subject_kind", "subject_id", "signal_type"):
-            if is_missing(s.at[i, c]):
-                fails.append(
-                    {"row": i, "column": c, "reason": "missing_value", "message": f"{c} must not be empty"}
-                )
-        if pd.isna(d[i]):
-            fails.append(
-                {
-                    "row": i,
-                    "column": "date",
-                    "value": s.at[i, "date"],
-                    "reason": "invalid_date",
-                    "message": "date must be a date",
-                }
-            )
-        if pd.isna(cnt[i]) or cnt[i] < 0 or cnt[i] != int(cnt[i]):
-            fails.append(
-                {
-                    "row": i,
-                    "column": "count",
-                    "value": cnt[i],
-                    "reason": "invalid_count",
-                    "message": "count must be a non-negative integer",
-                }
-            )
+    checks = [
+        *(
+            (s[c].map(is_missing).to_numpy(dtype=bool), c, "missing_value", f"{c} must not be empty")
+            for c in ("subject_kind", "subject_id", "signal_type")
+        ),
+        (d.isna().to_numpy(), "date", "invalid_date", "date must be a date"),
+        (
+            (cnt.isna() | (cnt < 0) | (cnt != np.floor(cnt))).to_numpy(dtype=bool),
+            "count",
+            "invalid_count",
+            "count must be a non-negative integer",
+        ),
+    ]
+    fails = [
+        {
+            "row": int(i),
+            "column": col,
+            "value": (cnt if col == "count" else s[col]).iloc[i],
+            "reason": reason,
+            "message": msg,
+            "table": "signals",
+        }
+        for mask, col, reason, msg in checks
+        for i in np.flatnonzero(mask)
+    ]
     if fails:
-        raise_if_findings(findings_frame({**f, "table": "signals"} for f in fails), n_rows=len(s))
+        raise_if_findings(findings_frame(fails), n_rows=len(s))
     s["date"] = d.dt.normalize()
     s["count"] = cnt.astype("int64")
     for c in ("subject_kind", "subject_id", "signal_type"):
@@ -402,9 +400,16 @@ def issue_cards(
     for r in rules:
         for k, why in _fire(r, s, end, base).items():
             fired.setdefault(k, []).append((r, why))
-    units = s.groupby(["subject_kind", "subject_id"])["unit_id"].agg(
-        lambda x: next((str(v) for v in x if not is_missing(v)), None)
+    has_unit = s[~s["unit_id"].map(is_missing).to_numpy(dtype=bool)]
+    units = (
+        has_unit.sort_values(["subject_kind", "subject_id", "unit_id"])
+        .drop_duplicates(["subject_kind", "subject_id"])
+        .set_index(["subject_kind", "subject_id"])["unit_id"]
+        .astype(str)
     )
+    fk = pd.MultiIndex.from_frame(s[["subject_kind", "subject_id"]])
+    sf = s[fk.isin(list(fired)) if fired else np.zeros(len(s), dtype=bool)]
+    by_subject = dict(list(sf.groupby(["subject_kind", "subject_id"], sort=False)))
     hist = _history(history)
     rows: list[dict[str, Any]] = []
     for k in sorted(fired):
@@ -422,7 +427,7 @@ def issue_cards(
                     when = last["issue_date"].date()
                     trig.append(f"repeat: {last['card_type']} card {last['card_id']} issued {when}")
                     card, escalation, prev_id = new, "repeat", str(last["card_id"])
-        win = s[(s["subject_kind"] == k[0]) & (s["subject_id"] == k[1])]
+        win = by_subject[k]
         n_sig = int(_window(win, end, max(r.window_days for r, _ in lst))["count"].sum())
         rows.append(
             _card(
@@ -516,19 +521,24 @@ def _dedupe(out: pd.DataFrame) -> pd.DataFrame:
     if not len(out):
         return out.reset_index(drop=True)
     out = out.assign(_sev=out["card_type"].map(CARD_TYPES.index))
-    keep = []
-    for _, g in out.groupby(["subject_kind", "subject_id"], sort=True):
-        g = g.sort_values(["_sev", "card_id"], ascending=[False, True])
+    out = out.sort_values(
+        ["subject_kind", "subject_id", "_sev", "card_id"], ascending=[True, True, False, True]
+    )
+    key = ["subject_kind", "subject_id"]
+    dup = out.duplicated(key, keep=False)
+    single = out[~dup.to_numpy()]
+    merged = []
+    for _, g in out[dup.to_numpy()].groupby(key, sort=True):
         top = g.iloc[0].copy()
-        if len(g) > 1:
-            top["trigger"] = " | ".join(g["trigger"])
-            top["rules"] = ";".join(dict.fromkeys(";".join(g["rules"]).split(";")))
-            top["n_signals"] = int(g["n_signals"].max())
-            if is_missing(top["unit_id"]):
-                top["unit_id"] = next((u for u in g["unit_id"] if not is_missing(u)), None)
-        keep.append(top)
-    res = pd.DataFrame(keep).drop(columns="_sev")
-    return res.sort_values(["subject_kind", "subject_id"], kind="stable").reset_index(drop=True)[CARD_COLUMNS]
+        top["trigger"] = " | ".join(g["trigger"])
+        top["rules"] = ";".join(dict.fromkeys(";".join(g["rules"]).split(";")))
+        top["n_signals"] = int(g["n_signals"].max())
+        if is_missing(top["unit_id"]):
+            top["unit_id"] = next((u for u in g["unit_id"] if not is_missing(u)), None)
+        merged.append(top)
+    res = pd.concat([single, pd.DataFrame(merged)]) if merged else single
+    res = res.drop(columns="_sev")
+    return res.sort_values(key, kind="stable").reset_index(drop=True)[CARD_COLUMNS]
 
 
 def _history(history: pd.DataFrame | None) -> pd.DataFrame | None:
