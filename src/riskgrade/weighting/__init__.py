@@ -4,6 +4,10 @@ from riskgrade.weighting.ahp import AHPResult, ahp
 from riskgrade.weighting.ahp_batch import AHPBatchResult, ahp_batch
 from riskgrade.weighting.ahp_group import AHPGroupResult, ahp_group
 from riskgrade.weighting.ahp_hierarchy import AHPHierarchy
+from riskgrade.weighting.combined import combine_weights
+from riskgrade.weighting.critic import critic_weights
+from riskgrade.weighting.entropy import entropy_weights
+from riskgrade.weighting.estimators import AHPWeighter, CombinedWeighter, CRITICWeighter, EntropyWeighter
 from riskgrade.weighting.ri_tables import RI_TABLES, available_ri_tables, random_index
 from riskgrade.weighting.spec import WeightingSpec, resolve_weights
 
@@ -13,11 +17,18 @@ __all__ = [
     "AHPGroupResult",
     "AHPHierarchy",
     "AHPResult",
+    "AHPWeighter",
+    "CRITICWeighter",
+    "CombinedWeighter",
+    "EntropyWeighter",
     "WeightingSpec",
     "ahp",
     "ahp_batch",
     "ahp_group",
     "available_ri_tables",
+    "combine_weights",
+    "critic_weights",
+    "entropy_weights",
     "random_index",
     "resolve_weights",
 ]
