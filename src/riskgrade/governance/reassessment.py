@@ -256,7 +256,8 @@ def compare_assessments(
         out[f"cause_{k}"] = False
         out.loc[both, f"cause_{k}"] = v
         out[f"cause_{k}"] = out[f"cause_{k}"].astype(bool)
-    out["cause"] = ["+".join(k for k in CAUSES if out.at[i, f"cause_{k}"]) for i in out.index]
+    fl = out[[f"cause_{k}" for k in CAUSES]].to_numpy(dtype=bool)
+    out["cause"] = ["+".join(k for k, f in zip(CAUSES, row, strict=True) if f) for row in fl]
     out["factors_changed"] = ""
     out.loc[both, "factors_changed"] = [";".join(x) for x in changed_names]
     cols = list(COMPARISON_COLUMNS)
