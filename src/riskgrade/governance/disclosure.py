@@ -153,7 +153,8 @@ def public_export(
         m = m.assign(_t=text)
         for c in MEASURE_CATEGORIES:
             joined = m[m["category"] == c].groupby("risk_point_id")["_t"].agg("; ".join)
-            frame[f"measures_{c}"] = frame["risk_point_id"].astype(str).map(joined).fillna("")
+            mapped = frame["risk_point_id"].astype(str).map(joined).astype(object)
+            frame[f"measures_{c}"] = mapped.where(mapped.notna(), "")
     cols = [c for c in policy.columns if c in frame.columns and c not in policy.confidential]
     keys = [k for k in ("power_item_id", "flow_step_id", "risk_point_id") if k in cols]
     out = frame[cols]
