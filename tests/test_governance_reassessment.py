@@ -181,6 +181,9 @@ def test_exact_attribution_with_models(years):
     # factors flagged iff the new factors under the old model move the provisional level
     assert (sub["cause_factors"] == (sub["level_counterfactual"] != sub["level_provisional_previous"])).all()
     assert (sub["cause_config"] == (sub["level_provisional_current"] != sub["level_counterfactual"])).all()
+    rev = m1.grade(inv0).frame.set_index("risk_point_id")["level_provisional"]
+    both = e.index[e["change"].isin(["raised", "lowered", "unchanged"])]
+    assert (e.loc[both, "level_counterfactual_reverse"] == rev.reindex(both)).all()
     # points whose factors did not change can only be config under both methods
     same = sub[sub["factors_changed"] == ""]
     assert (same["cause"] == "config").all()

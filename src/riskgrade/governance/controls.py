@@ -17,9 +17,8 @@ A measures table has one row per measure: ``measure_id``, ``risk_point_id``,
 ``done``, ``cancelled``) and ``effectiveness`` in [0, 1] (the assessed share of the
 risk the measure removes when fully in place).
 
-Residual risk
--------------
-Inherent versus residual risk follows COSO's enterprise-risk and fraud-risk guidance
+**Residual risk.** Inherent versus residual risk follows COSO's enterprise-risk and
+fraud-risk guidance
 (residual = the risk left after the organisation's responses). The formula is a
 stated convention, configurable in :class:`ResidualPolicy`:
 
@@ -41,7 +40,6 @@ the residual level describes the remaining risk, it does not consume the quota).
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -129,39 +127,58 @@ def validate_measures(
     require_columns(measures, MEASURE_COLUMNS, table="measures")
     m = measures.reset_index(drop=True).copy()
     known = None if graded is None else set(as_frame(graded)["risk_point_id"].astype(str))
-    fails: list[dict[str, Any]] = []
-
-    def fail(i: int, col: str, reason: str, msg: str) -> None:
-        fails.append(
-            {
-                "row": i,
-                "risk_point_id": m.at[i, "risk_point_id"],
-                "column": col,
-                "value": m.at[i, col],
-                "reason": reason,
-                "message": msg,
-                "table": "measures",
-            }
-        )
-
-    due = pd.to_datetime(m["due_date"], errors="coerce")
+    due = pd.to_datetime(m["due_date"], errors="coerce", format="mixed")
     eff = pd.to_numeric(m["effectiveness"], errors="coerce")
-    dup = m["measure_id"].astype(str).duplicated(keep=False)
-    for i in range(len(m)):
-        if m.at[i, "category"] not in MEASURE_CATEGORIES:
-            fail(i, "category", "unknown_category", f"category must be one of {list(MEASURE_CATEGORIES)}")
-        if m.at[i, "status"] not in MEASURE_STATUSES:
-            fail(i, "status", "unknown_status", f"status must be one of {list(MEASURE_STATUSES)}")
-        if pd.isna(eff[i]) or not 0.0 <= eff[i] <= 1.0:
-            fail(i, "effectiveness", "out_of_range", "effectiveness must be a number in [0, 1]")
-        if pd.isna(due[i]):
-            fail(i, "due_date", "invalid_date", "due_date must be a date")
-        if is_missing(m.at[i, "owner"]):
-            fail(i, "owner", "missing_owner", "every measure needs an owner")
-        if dup[i]:
-            fail(i, "measure_id", "duplicate_id", "measure_id must be unique")
-        if known is not None and str(m.at[i, "risk_point_id"]) not in known:
-            fail(i, "risk_point_id", "unknown_risk_point", "measure for a risk point not in the grading")
+    checks = [
+        (
+            ~m["category"].isin(MEASURE_CATEGORIES),
+            "category",
+            "unknown_category",
+            f"category must be one of {list(MEASURE_CATEGORIES)}",
+        ),
+        (
+            ~m["status"].isin(MEASURE_STATUSES),
+            "status",
+            "unknown_status",
+            f"status must be one of {list(MEASURE_STATUSES)}",
+        ),
+        (
+            eff.isna() | (eff < 0) | (eff > 1),
+            "effectiveness",
+            "out_of_range",
+            "effectiveness must be a number in [0, 1]",
+        ),
+        (due.isna(), "due_date", "invalid_date", "due_date must be a date"),
+        (m["owner"].map(is_missing), "owner", "missing_owner", "every measure needs an owner"),
+        (
+            m["measure_id"].astype(str).duplicated(keep=False),
+            "measure_id",
+            "duplicate_id",
+            "measure_id must be unique",
+        ),
+    ]
+    if known is not None:
+        checks.append(
+            (
+                ~m["risk_point_id"].astype(str).isin(known),
+                "risk_point_id",
+                "unknown_risk_point",
+                "measure for a risk point not in the grading",
+            )
+        )
+    fails = [
+        {
+            "row": int(i),
+            "risk_point_id": m.at[i, "risk_point_id"],
+            "column": col,
+            "value": m.at[i, col],
+            "reason": reason,
+            "message": msg,
+            "table": "measures",
+        }
+        for mask, col, reason, msg in checks
+        for i in np.flatnonzero(mask.to_numpy(dtype=bool))
+    ]
     if fails:
         raise_if_findings(findings_frame(fails), n_rows=len(m))
     m["due_date"] = due.dt.date

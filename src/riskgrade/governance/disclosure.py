@@ -129,7 +129,7 @@ def public_export(
         Graded points.
     measures : pandas.DataFrame, optional
         Measures table; published as ``measures_<category>`` (the ``description``
-        column of the measures, else their ids, ``; ``-joined, cancelled ones left out).
+        column of the measures, else their ids, joined by semicolons, cancelled ones left out).
     policy : DisclosurePolicy, optional
         Allow-list, confidential fields and the row flag.
 

@@ -17,13 +17,11 @@ The organisation is given as three tables:
 "By analogy" is read one step down the hierarchy (the default
 :class:`ResponsibilityMapping`):
 
-========  ====================  =======================  ============
-level     overall (负总责)      leadership (重要领导责任)  direct (直接责任)
-========  ====================  =======================  ============
-1         principal_leader      leader_in_charge         direct party
-2         leader_in_charge      division_head            direct party
-3         division_head         —                        direct party
-========  ====================  =======================  ============
+* level 1: overall (负总责) ``principal_leader``; important leadership (重要领导责任)
+  ``leader_in_charge``; direct (直接责任) the direct party;
+* level 2: overall ``leader_in_charge``; important leadership ``division_head``; direct the
+  direct party;
+* level 3: overall ``division_head``; direct the direct party.
 
 The *direct party* depends on the scope of the risk point: the post holder for a post
 risk, the division head for a division risk, the principal leader for a unit risk

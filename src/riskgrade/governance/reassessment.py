@@ -8,9 +8,8 @@ change. :func:`compare_assessments` lines up two gradings by ``risk_point_id``:
 * ``raised`` — the final level went up (towards level 1); ``lowered`` — down;
   ``unchanged`` — the same final level.
 
-Cause of a change
------------------
-Each raised or lowered point gets one or more causes, flagged in ``cause_factors``,
+**Cause of a change.** Each raised or lowered point gets one or more causes, flagged in
+``cause_factors``,
 ``cause_config``, ``cause_quota`` and ``cause_override`` and joined with ``+`` in
 ``cause`` (order: factors, config, quota, override). With ``L`` the final level, ``C``
 the computed level (after the quota), ``P`` the provisional level (thresholds only):
@@ -30,23 +29,27 @@ the computed level (after the quota), ``P`` the provisional level (thresholds on
     inferred when some point with identical raw factors got a different score). Both
     may be flagged: without models the split cannot be known.
 
-Exact attribution with models
------------------------------
-Given the two fitted models (``previous_model``, ``current_model``), the current
+**Exact attribution with models.** Given the previous fitted model
+(``previous_model``), the current
 inventory is also graded with the previous model (the counterfactual ``P_cf``):
 **factors** is flagged when ``P_cf != P_prev`` (the new factor values alone, under the
 old model, change the provisional level) and **config** when ``P_cur != P_cf`` (the new
 model, on the same new factor values, changes it). ``level_counterfactual`` holds
-``P_cf``.
+``P_cf``; a point the previous model cannot grade (it fails the previous validation) keeps
+the attribution without models. Given ``current_model`` too, the other path is reported
+in ``level_counterfactual_reverse``: the previous factor values under the current model
+(the two paths differ where factors and configuration interact).
 """
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
+from riskgrade.exceptions import DataWarning
 from riskgrade.governance.graded import as_frame, require_columns
 from riskgrade.results import RESULT_COLUMNS, GradingResult
 
@@ -142,6 +145,16 @@ def _inventory_columns(frame: pd.DataFrame) -> pd.DataFrame:
     return frame.drop(columns=drop)
 
 
+def _counterfactual(model: Any, frame: pd.DataFrame, ids: list[str]) -> np.ndarray:
+    """Provisional levels of ``frame``'s inventory under ``model`` (NaN where it cannot grade)."""
+    inv = _inventory_columns(frame.reindex(ids).reset_index())
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DataWarning)
+        res = model.grade(inv, on_error="quarantine")
+    lv = res.frame.set_index(res.frame["risk_point_id"].astype(str))["level_provisional"]
+    return lv.reindex(ids).to_numpy(dtype=float)
+
+
 def compare_assessments(
     previous: GradingResult | pd.DataFrame,
     current: GradingResult | pd.DataFrame,
@@ -165,7 +178,8 @@ def compare_assessments(
         the final levels.
     previous_model, current_model : RiskModel, optional
         The fitted models of the two years; with ``previous_model`` the attribution
-        between factors and config is exact (counterfactual grading).
+        between factors and config is exact (counterfactual grading); ``current_model``
+        adds ``level_counterfactual_reverse``.
     config_changed : bool, optional
         Whether the configuration changed, when the caller knows better than the
         provenance (plain frames).
@@ -173,7 +187,7 @@ def compare_assessments(
     Returns
     -------
     pandas.DataFrame
-        :data:`COMPARISON_COLUMNS` (plus ``level_counterfactual`` with a model), one
+        :data:`COMPARISON_COLUMNS` (plus the counterfactual levels with models), one
         row per risk point in either assessment, sorted by ``unit_id`` and
         ``risk_point_id``. ``level_previous``/``level_current`` are final levels
         (nullable integers: missing for new/retired points).
@@ -240,17 +254,19 @@ def compare_assessments(
     computed_moved = moved & (com_d != 0)
     c_quota = computed_moved & prov_same
     prov_moved = computed_moved & ~prov_same
-    cf_col = None
+    cf_col = rev_col = None
+    c_factors = prov_moved & fchanged
+    c_config = prov_moved & (bool(config_changed) | ~fchanged)
     if previous_model is not None:
-        inv = _inventory_columns(cur.reindex(both).reset_index())
-        cf = previous_model.grade(inv).frame.set_index("risk_point_id")["level_provisional"].reindex(both)
-        cf_v = cf.to_numpy()
-        c_factors = prov_moved & (cf_v != P["level_provisional"].to_numpy())
-        c_config = prov_moved & (C["level_provisional"].to_numpy() != cf_v)
+        cf_v = _counterfactual(previous_model, cur, both)
+        ok = ~np.isnan(cf_v)  # rows the previous model cannot grade keep the attribution above
+        p_prev = P["level_provisional"].to_numpy(dtype=float)
+        p_cur = C["level_provisional"].to_numpy(dtype=float)
+        c_factors = np.where(ok, prov_moved & (cf_v != p_prev), c_factors)
+        c_config = np.where(ok, prov_moved & (p_cur != cf_v), c_config)
         cf_col = pd.Series(cf_v, index=both)
-    else:
-        c_factors = prov_moved & fchanged
-        c_config = prov_moved & (bool(config_changed) | ~fchanged)
+    if current_model is not None:
+        rev_col = pd.Series(_counterfactual(current_model, prev, both), index=both)
     flags = {"factors": c_factors, "config": c_config, "quota": c_quota, "override": c_override}
     for k, v in flags.items():
         out[f"cause_{k}"] = False
@@ -261,9 +277,13 @@ def compare_assessments(
     out["factors_changed"] = ""
     out.loc[both, "factors_changed"] = [";".join(x) for x in changed_names]
     cols = list(COMPARISON_COLUMNS)
-    if cf_col is not None:
-        out["level_counterfactual"] = cf_col.reindex(ids).astype("Int64")
-        cols.append("level_counterfactual")
+    for name, col in (("level_counterfactual", cf_col), ("level_counterfactual_reverse", rev_col)):
+        if col is not None:
+            out[name] = pd.array(
+                [None if np.isnan(v) else int(v) for v in col.reindex(ids).to_numpy(dtype=float)],
+                dtype="Int64",
+            )
+            cols.append(name)
     out = out.reset_index()
     out = out.sort_values(["unit_id", "risk_point_id"], kind="stable").reset_index(drop=True)
     return out[cols]
