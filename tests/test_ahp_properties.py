@@ -77,8 +77,9 @@ def test_permutation_equivariance(a, method, rnd):
 def test_reciprocal_symmetry(a, method):
     """Transposing the judgements (every preference reversed) inverts the weights.
 
-    Exact for the geometric mean (w -> 1/w normalised); for the eigenvector the CR is
-    unchanged (A^T has the same spectrum) and the ranking reverses.
+    Exact for the geometric mean (w -> 1/w normalised). The eigenvector is not right-left
+    symmetric for inconsistent matrices (Johnson, Beine & Wang 1979), so for it only the
+    spectrum (lambda_max, hence CR) is checked: A^T has the same eigenvalues.
     """
     r = ahp(a, method=method)
     rt = ahp(a.T, method=method)
@@ -86,11 +87,6 @@ def test_reciprocal_symmetry(a, method):
     if method != "eigenvector":
         inv = 1 / r.weights.to_numpy()
         np.testing.assert_allclose(rt.weights.to_numpy(), inv / inv.sum(), rtol=1e-9)
-    else:
-        w, wt = r.weights.to_numpy(), rt.weights.to_numpy()
-        i, j = np.argmax(w), np.argmin(w)
-        if w[i] > w[j] * (1 + 1e-6):
-            assert wt[i] <= wt[j] * (1 + 1e-6) or np.isclose(wt[i], wt[j])
 
 
 @SETTINGS

@@ -104,6 +104,18 @@ def priority_vector(a: np.ndarray, method: str = "eigenvector") -> tuple[np.ndar
     raise WeightingError(f"method must be one of {', '.join(AHP_METHODS)}; got {method!r}")
 
 
+def label_index(labels: Sequence[Hashable]) -> pd.Index:
+    """Index of criterion labels: a RangeIndex for 0..n-1, else an object Index.
+
+    An object index is several times cheaper to build than an Arrow string index, which
+    matters for per-call speed.
+    """
+    labels = tuple(labels)
+    if labels == tuple(range(len(labels))):
+        return pd.RangeIndex(len(labels))
+    return pd.Index(labels, dtype=object)
+
+
 def _gci(a: np.ndarray) -> float:
     n = a.shape[0]
     if n <= 2:
@@ -111,7 +123,8 @@ def _gci(a: np.ndarray) -> float:
     la = np.log(a)
     y = la.mean(axis=1)
     e = la - y[:, None] + y[None, :]
-    return float(np.sum(np.triu(e, 1) ** 2) * 2.0 / ((n - 1) * (n - 2)))
+    # e is antisymmetric, so the sum over i < j is half the sum over all cells
+    return float(np.square(e).sum() / ((n - 1) * (n - 2)))
 
 
 @dataclass(frozen=True, eq=False)
@@ -160,7 +173,11 @@ class AHPResult:
     threshold: float
     method: str
     completion: str | None
-    gci: float
+
+    @cached_property
+    def gci(self) -> float:
+        """Geometric consistency index of the (completed) matrix (row-geometric-mean weights)."""
+        return _gci(self.a)
 
     @property
     def n(self) -> int:
@@ -173,15 +190,18 @@ class AHPResult:
         return bool(self.cr <= self.threshold)
 
     @cached_property
+    def _index(self) -> pd.Index:
+        return label_index(self.labels)
+
+    @cached_property
     def weights(self) -> pd.Series:
         """Weights indexed by criterion (summing to 1)."""
-        return pd.Series(self.w, index=pd.Index(self.labels), name="weight")
+        return pd.Series(self.w, index=self._index, name="weight", copy=False)
 
     @cached_property
     def matrix(self) -> pd.DataFrame:
         """The (completed) judgement matrix as a labelled DataFrame."""
-        idx = pd.Index(self.labels)
-        return pd.DataFrame(self.a, index=idx, columns=idx)
+        return pd.DataFrame(self.a, index=self._index, columns=self._index)
 
     @property
     def n_missing(self) -> int:
@@ -388,5 +408,4 @@ def ahp(
         threshold=thr,
         method=method,
         completion=used_completion,
-        gci=_gci(a),
     )

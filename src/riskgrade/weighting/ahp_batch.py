@@ -28,17 +28,20 @@ class AHPBatchResult(NamedTuple):
 
 
 def _check(stack: np.ndarray, reciprocal_tol: float) -> None:
-    bad = ~(np.isfinite(stack) & (stack > 0))
-    if bad.any():
+    lo, hi = float(stack.min()), float(stack.max())
+    if not (lo > 0 and np.isfinite(hi)):  # NaN propagates into min/max and fails here too
+        bad = ~(np.isfinite(stack) & (stack > 0))
         cells = np.argwhere(bad)[:10]
-        where = ", ".join(f"matrix {k} cell ({i}, {j}) = {stack[k, i, j]!r}" for k, i, j in cells)
+        where = ", ".join(f"matrix {k} cell ({i}, {j}) = {float(stack[k, i, j])!r}" for k, i, j in cells)
         raise InconsistentJudgementsError(
             f"{int(bad.sum())} judgement(s) are not finite positive numbers (missing judgements are "
             f"not supported in batches; complete them with ahp()): {where}"
         )
     prod = stack * np.swapaxes(stack, 1, 2)
-    nonrec = np.abs(prod - 1.0) > reciprocal_tol
-    if nonrec.any():
+    prod -= 1.0
+    np.abs(prod, out=prod)
+    if prod.max() > reciprocal_tol:
+        nonrec = prod > reciprocal_tol
         cells = [c for c in np.argwhere(nonrec) if c[1] < c[2]][:10]
         where = ", ".join(
             f"matrix {k} cell ({i}, {j}) = {stack[k, i, j]:.6g} vs ({j}, {i}) = {stack[k, j, i]:.6g}"
@@ -98,7 +101,7 @@ def ahp_batch(
         raise InconsistentJudgementsError(f"stack must have shape (k, n, n), got {arr.shape}")
     n = arr.shape[1]
     ri = random_index(n, get_ri_table(ri_table))
-    if validate:
+    if validate and arr.size:
         _check(arr, reciprocal_tol)
     w, lam = perron_batch(arr, tol=tol)
     if method in ("geometric_mean", "llsm"):

@@ -30,7 +30,7 @@ def perron(a: np.ndarray, *, tol: float = 1e-13) -> tuple[np.ndarray, float]:
     a : numpy.ndarray
         n x n matrix with positive entries.
     tol : float, default 1e-13
-        Convergence tolerance on the max-abs change of the normalised vector.
+        Convergence tolerance on the Euclidean change of the normalised vector.
 
     Returns
     -------
@@ -49,15 +49,16 @@ def perron(a: np.ndarray, *, tol: float = 1e-13) -> tuple[np.ndarray, float]:
     n = a.shape[0]
     if n == 1:
         return np.ones(1), float(a[0, 0])
+    tol2 = tol * tol
     b = a / a.sum()
     w = b.sum(axis=1)
-    w /= w.sum()
     for _ in range(_MAX_SQUARINGS):
         b = b @ b
         b /= b.sum()
+        # b sums to 1, so its row sums are already normalised
         w_new = b.sum(axis=1)
-        w_new /= w_new.sum()
-        if np.max(np.abs(w_new - w)) <= tol:
+        d = w_new - w
+        if d @ d <= tol2:
             w = w_new
             break
         w = w_new
@@ -97,10 +98,18 @@ def perron_batch(stack: np.ndarray, *, tol: float = 1e-12) -> tuple[np.ndarray, 
         return np.ones((k, 1)), stack[:, 0, 0].astype(float).copy()
     # B = (A / sum A)^8 by three squarings, then power iteration with B (each step is
     # eight steps of plain power iteration); entries stay in range after the rescaling.
-    b = stack / stack.sum(axis=(1, 2), keepdims=True)
-    for _ in range(_BATCH_SQUARINGS):
-        b = np.matmul(b, b)
+    hi, lo = float(stack.max()), float(stack.min())
+    if hi * n < 1e30 and lo > 1e-30:
+        # entries of A^8 stay below (n max)^8 and above min^8: no rescaling needed until the end
+        b = np.matmul(stack, stack)
+        for _ in range(_BATCH_SQUARINGS - 1):
+            b = np.matmul(b, b)
         b /= b.sum(axis=(1, 2), keepdims=True)
+    else:
+        b = stack / stack.sum(axis=(1, 2), keepdims=True)
+        for _ in range(_BATCH_SQUARINGS):
+            b = np.matmul(b, b)
+            b /= b.sum(axis=(1, 2), keepdims=True)
     w = b.sum(axis=2)
     w /= w.sum(axis=1, keepdims=True)
     out = w

@@ -36,7 +36,7 @@ import pandas as pd
 from scipy import stats
 
 from riskgrade.exceptions import InconsistentJudgementsError, WeightingError
-from riskgrade.weighting.ahp import AHPResult, ahp
+from riskgrade.weighting.ahp import AHPResult, ahp, label_index
 from riskgrade.weighting.ahp_input import judgement_matrix
 
 __all__ = ["AHPGroupResult", "ahp_group", "kendall_w"]
@@ -347,7 +347,7 @@ def ahp_group(
         "max_distance": float(experts["distance"].max()),
     }
     return AHPGroupResult(
-        weights=pd.Series(w, index=pd.Index(labels), name="weight"),
+        weights=pd.Series(w, index=label_index(labels), name="weight"),
         cr=float(cr),
         lambda_max=float(lam),
         group=group,

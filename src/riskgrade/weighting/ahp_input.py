@@ -25,6 +25,8 @@ SAATY_SCALE = np.array([1 / 9, 1 / 8, 1 / 7, 1 / 6, 1 / 5, 1 / 4, 1 / 3, 1 / 2, 
 
 _FAILURE_COLUMNS = ["row", "column", "value", "reason", "message"]
 _SCALE_EPS = 1e-9
+_HI = 9.0 * (1 + _SCALE_EPS)
+_LO = (1.0 / 9.0) * (1 - _SCALE_EPS)
 
 
 def _raise(failures: list[dict[str, Any]], what: str = "judgement matrix") -> None:
@@ -237,9 +239,9 @@ def judgement_matrix(
         diag_ok = np.all(np.abs(np.diagonal(a) - 1.0) <= 1e-9)
         prod = a * a.T
         if diag_ok and np.all(np.abs(prod - 1.0) <= reciprocal_tol):
-            if not np.array_equal(prod, np.ones_like(prod)):
+            if not (prod == 1.0).all():
                 a = np.sqrt(a / a.T)
-            if warn_scale:
+            if warn_scale and (a.max() > _HI or a.min() < _LO):
                 _warn_scale(a, labels)
             return a, labels
 
@@ -301,7 +303,7 @@ def judgement_matrix(
 
 def _warn_scale(a: np.ndarray, labels: list[Hashable]) -> None:
     with np.errstate(invalid="ignore"):
-        out = (a > 9.0 * (1 + _SCALE_EPS)) | (a < (1.0 / 9.0) * (1 - _SCALE_EPS))
+        out = (a > _HI) | (a < _LO)
     out = np.triu(out, 1)
     if out.any():
         cells = [
