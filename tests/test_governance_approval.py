@@ -11,8 +11,10 @@ import pandas as pd
 import pytest
 from pydantic import ValidationError
 
+import riskgrade as rg
 from riskgrade.exceptions import ConfigError, InventoryValidationError, PolicyError
-from riskgrade.governance import AuditLog, Override, apply_overrides, overrides_from_frame
+from riskgrade.governance import AuditLog, Override, apply_overrides, override_audit, overrides_from_frame
+from riskgrade.grading import AUDIT_COLUMNS
 
 GOV_MODULES = [
     "auditlog",
@@ -284,3 +286,20 @@ def test_audit_log_rejects_non_log():
         AuditLog.from_json("{}")
     with pytest.raises(ConfigError):
         AuditLog.from_json("not json")
+
+
+def test_override_audit_rows_join_the_grading_audit():
+    inv = rg.datasets.load_sample()
+    res = rg.RiskModel().fit(inv).grade(inv)
+    f = res.frame
+    target = f[(f["level"] == 3)].sort_values("risk_point_id").iloc[0]
+    o = ov(target["risk_point_id"], 2)
+    appr = apply_overrides(res, [o], as_of=date(2024, 6, 1))
+    rows = override_audit(appr, res)
+    assert list(rows.columns) == AUDIT_COLUMNS and len(rows) == 1
+    r = rows.iloc[0]
+    assert (r["action"], r["level_from"], r["level_to"]) == ("override", 3, 2)
+    assert r["score"] == target["score"] and r["cap"] == target["quota_cap"]
+    assert OK in r["reason"]
+    both = pd.concat([res.audit, rows], ignore_index=True)
+    assert len(both) == len(res.audit) + 1

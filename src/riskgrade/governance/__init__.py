@@ -17,7 +17,13 @@ Pure functions over DataFrames and frozen pydantic configuration:
 Every function takes dates explicitly (``as_of``): nothing reads the clock.
 """
 
-from riskgrade.governance.approval import APPROVAL_COLUMNS, Override, apply_overrides, overrides_from_frame
+from riskgrade.governance.approval import (
+    APPROVAL_COLUMNS,
+    Override,
+    apply_overrides,
+    override_audit,
+    overrides_from_frame,
+)
 from riskgrade.governance.auditlog import AUDIT_LOG_COLUMNS, AuditEntry, AuditLog
 from riskgrade.governance.cards import (
     CARD_COLUMNS,
@@ -87,6 +93,7 @@ __all__ = [
     "coverage_report",
     "issue_cards",
     "overdue_measures",
+    "override_audit",
     "overrides_from_frame",
     "poisson_anomaly",
     "public_export",

@@ -41,10 +41,10 @@ from riskgrade.exceptions import PolicyError
 from riskgrade.governance.auditlog import AuditLog
 from riskgrade.governance.findings import findings_frame, raise_if_findings
 from riskgrade.governance.graded import as_frame, require_columns
-from riskgrade.grading import unit_caps
+from riskgrade.grading import AUDIT_COLUMNS, unit_caps
 from riskgrade.results import GradingResult
 
-__all__ = ["APPROVAL_COLUMNS", "Override", "apply_overrides", "overrides_from_frame"]
+__all__ = ["APPROVAL_COLUMNS", "Override", "apply_overrides", "override_audit", "overrides_from_frame"]
 
 #: Columns of the table returned by :func:`apply_overrides`.
 APPROVAL_COLUMNS = [
@@ -420,3 +420,64 @@ def _f(row: Any, rid: Any, col: str, value: Any, reason: str, msg: str, table: s
         "message": msg,
         "table": table,
     }
+
+
+def override_audit(
+    approval: pd.DataFrame, graded: GradingResult | pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Applied overrides as rows of the grading audit table (``GradingResult.audit`` columns).
+
+    Parameters
+    ----------
+    approval : pandas.DataFrame
+        The table of :func:`apply_overrides`.
+    graded : GradingResult or pandas.DataFrame, optional
+        The grading, for ``score``, ``rank_in_unit``, ``n_in_unit`` and ``quota_cap``.
+
+    Returns
+    -------
+    pandas.DataFrame
+        :data:`riskgrade.grading.AUDIT_COLUMNS` with ``action`` ``"override"`` (or
+        ``"override_quota_exception"``), one row per overridden point, sorted by unit and id;
+        ready to concatenate with ``GradingResult.audit``.
+    """
+    a = approval[approval["overridden"].to_numpy(dtype=bool)].copy()
+    extra = pd.DataFrame(index=a["risk_point_id"].astype(str))
+    if graded is not None:
+        f = as_frame(graded)
+        f = f.set_index(f["risk_point_id"].astype(str))
+        for col, src in (
+            ("score", "score"),
+            ("rank_in_unit", "rank_in_unit"),
+            ("n_in_unit", "n_in_unit"),
+            ("cap", "quota_cap"),
+        ):
+            if src in f.columns:
+                extra[col] = f[src].reindex(extra.index).to_numpy()
+    out = pd.DataFrame(
+        {
+            "unit_id": a["unit_id"].to_numpy(),
+            "risk_point_id": a["risk_point_id"].to_numpy(),
+            "action": np.where(
+                a["override_quota_exception"].to_numpy(dtype=bool), "override_quota_exception", "override"
+            ),
+            "level_from": a["level_computed"].to_numpy(),
+            "level_to": a["level_final"].to_numpy(),
+            "score": extra["score"].to_numpy() if "score" in extra else np.nan,
+            "cutoff_score": np.nan,
+            "rank_in_unit": extra["rank_in_unit"].to_numpy() if "rank_in_unit" in extra else pd.NA,
+            "n_in_unit": extra["n_in_unit"].to_numpy() if "n_in_unit" in extra else pd.NA,
+            "cap": extra["cap"].to_numpy() if "cap" in extra else pd.NA,
+            "tie": False,
+            "reason": [
+                f"override approved by {ap} on {d}: {j}"
+                for ap, d, j in zip(
+                    a["override_approver"],
+                    a["override_approved_on"],
+                    a["override_justification"],
+                    strict=True,
+                )
+            ],
+        }
+    )
+    return out[AUDIT_COLUMNS].reset_index(drop=True)
