@@ -38,6 +38,7 @@ from scipy import stats
 from riskgrade.exceptions import InconsistentJudgementsError, WeightingError
 from riskgrade.weighting.ahp import AHPResult, ahp, label_index
 from riskgrade.weighting.ahp_input import judgement_matrix
+from riskgrade.weighting.ri_tables import get_ri_table
 
 __all__ = ["AHPGroupResult", "ahp_group", "kendall_w"]
 
@@ -354,6 +355,6 @@ def ahp_group(
         experts=experts,
         consensus=consensus,
         method=method,
-        ri_table=ri_table,
+        ri_table=get_ri_table(ri_table).name,
         individual=individual,
     )
