@@ -231,7 +231,7 @@ class AHPResult:
             One row per given judgement (i < j), most inconsistent first, with ``row``,
             ``column``, ``judgement`` (a_ij), ``consistent_value`` (w_i / w_j),
             ``suggested`` (nearest value of Saaty's scale), ``epsilon`` (a_ij w_j / w_i),
-            ``abs_log_error`` (|ln epsilon|), ``share`` (share of the sum of squared log
+            ``abs_log_error`` (``|ln epsilon|``), ``share`` (share of the sum of squared log
             errors), ``lambda_max_if_revised`` and ``cr_if_revised`` (lambda_max and CR when
             only this judgement is set to ``consistent_value``).
         """

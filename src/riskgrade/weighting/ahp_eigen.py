@@ -2,7 +2,7 @@
 
 For a positive matrix A the Perron root lambda_max is simple and strictly dominant, and the
 normalised rows sums of A^m converge to the principal right eigenvector w as m grows, with
-error of order |lambda_2 / lambda_1|^m (Perron 1907; Saaty 1980 computes w this way, as the
+error of order ``|lambda_2 / lambda_1|^m`` (Perron 1907; Saaty 1980 computes w this way, as the
 limit of the normalised row sums of powers of A). Repeated squaring reaches m = 2^k in k
 matrix products, so a 7 x 7 matrix needs a handful of products instead of tens of
 power-iteration steps. Each squared matrix is rescaled by its sum to stay within range.
