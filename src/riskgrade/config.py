@@ -17,7 +17,15 @@ from functools import cached_property
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_serializer,
+    model_validator,
+)
 
 from riskgrade.catalogs import CORE_FACTORS, sichuan_2012
 from riskgrade.exceptions import ConfigError
@@ -27,6 +35,7 @@ from riskgrade.weighting.spec import WeightingSpec
 
 __all__ = [
     "DEFAULT_WEIGHTS",
+    "CalibrationSpec",
     "RiskModelConfig",
     "config_hash",
     "config_json_schema",
@@ -49,6 +58,21 @@ DEFAULT_WEIGHTS: dict[str, float] = {
     "media_exposure": 0.06,
     "consequence": 0.12,
 }
+
+
+class CalibrationSpec(BaseModel):
+    """Calibration of the index score to a probability of violation.
+
+    Parameters
+    ----------
+    method : {"auto", "sigmoid", "beta", "isotonic", "venn_abers"}
+        The map of :class:`riskgrade.calibration.ScoreCalibrator`; ``"auto"`` and the
+        sigmoid and beta maps are strictly increasing (no ties, ranks unchanged).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    method: Literal["auto", "sigmoid", "beta", "isotonic", "venn_abers"] = "auto"
 
 
 class RiskModelConfig(BaseModel):
@@ -78,6 +102,11 @@ class RiskModelConfig(BaseModel):
     score_decimals : int
         Scores are rounded to this many decimals before ranking and output, so
         that every engine (in-memory, streaming, dask) ranks identical numbers.
+    calibration : CalibrationSpec, optional
+        When set, ``RiskModel.fit`` fits a calibrator of the score on the outcome
+        column and grading adds a ``probability`` column (thresholds may then use
+        ``levels.basis = "probability"``). Left out of the serialised config (and so
+        of its hash) when not set.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -93,6 +122,15 @@ class RiskModelConfig(BaseModel):
     outcome_column: str = "violation"
     require_outcome: bool = False
     score_decimals: int = Field(default=12, ge=1, le=15)
+    calibration: CalibrationSpec | None = None
+
+    @model_serializer(mode="wrap")
+    def _drop_unset_calibration(self, handler: Any) -> dict[str, Any]:
+        # Additive field: configs without calibration serialise (and hash) as before.
+        data = handler(self)
+        if isinstance(data, dict) and data.get("calibration") is None:
+            data.pop("calibration", None)
+        return data
 
     @field_validator("catalog", mode="before")
     @classmethod

@@ -130,7 +130,35 @@ class RiskModel:
         weights = pd.Series(weights, dtype=float).reindex(cat.names).fillna(0.0)
         self._set_weights(weights, details)
         self.training_ = {"n_rows": n_rows, "input_sha256": in_hash}
+        if self.config.calibration is not None:
+            self._fit_calibrator(None if frame is None else inv, F, y)
         return self
+
+    def _fit_calibrator(self, inv: pd.DataFrame | None, F: pd.DataFrame, y: Any) -> None:
+        """Fit ``config.calibration`` on the index score and the outcomes."""
+        from riskgrade.calibration import ScoreCalibrator
+
+        col = self.config.outcome_column
+        if inv is None:
+            raise NotFittedError("calibration needs an inventory with outcomes: pass it to fit()")
+        if y is None:
+            if col not in inv.columns:
+                raise ConfigError(
+                    f"calibration needs the outcome column {col!r} (config.outcome_column) or y"
+                )
+            y = inv[col]
+        yv = pd.to_numeric(pd.Series(np.asarray(y).ravel()), errors="coerce").to_numpy(dtype=float)
+        if yv.shape[0] != len(inv):
+            raise ValueError(f"y has {yv.shape[0]} values, the inventory {len(inv)} rows")
+        score = index_score(
+            F.to_numpy(dtype=float), self.weights_.to_numpy(), decimals=self.config.score_decimals
+        )
+        ok = np.isfinite(score) & np.isin(yv, (0.0, 1.0))
+        if (~np.isin(yv[np.isfinite(yv)], (0.0, 1.0))).any():
+            raise ValueError(f"outcome column {col!r} must hold 0/1 (missing allowed)")
+        self.calibrator_ = ScoreCalibrator(self.config.calibration.method).fit(score[ok], yv[ok].astype(int))
+        self.training_["calibration_rows"] = int(ok.sum())
+        self.training_["calibration_events"] = int(yv[ok].sum())
 
     def _set_weights(self, weights: pd.Series, details: dict[str, Any]) -> None:
         cat = self.catalog
@@ -238,14 +266,17 @@ class RiskModel:
             for k in q.tie_break
             if k in inv.columns
         ]
+        probability = self._probability(score)
         ga = self.grader_.grade_arrays(
             score,
             inv[q.by].to_numpy() if q.by in inv.columns else np.zeros(len(inv), dtype=np.int64),
             inv["risk_point_id"].to_numpy(),
             tie_keys=tie_keys,
+            basis_values=probability if self.config.levels.basis == "probability" else None,
         )
         added: dict[str, Any] = {
             "score": score,
+            **({"probability": probability} if probability is not None else {}),
             "level": ga.level.astype(np.int64),
             "level_provisional": ga.level_provisional.astype(np.int64),
             "rank_in_unit": ga.rank_in_unit,
@@ -282,6 +313,22 @@ class RiskModel:
             group_by=q.by,
         )
 
+    def _probability(self, score: np.ndarray) -> np.ndarray | None:
+        """Calibrated probability of the scores (``None`` without a calibrator)."""
+        cal = getattr(self, "calibrator_", None)
+        if cal is None:
+            if self.config.levels.basis == "probability":
+                raise NotFittedError(
+                    "levels.basis is 'probability': set config.calibration and fit the model "
+                    "on an inventory with outcomes"
+                )
+            return None
+        p = np.full(score.shape, np.nan)
+        ok = np.isfinite(score)
+        if ok.any():
+            p[ok] = cal.predict_proba(score[ok][:, None])[:, 1]
+        return p
+
     def _provenance(self, inv: pd.DataFrame, n_graded: int, n_rejected: int) -> dict[str, Any]:
         cfg = self.config
         return {
@@ -315,6 +362,11 @@ class RiskModel:
             "weights": {k: float(v) for k, v in self.weights_.items()},
             "weight_details": _jsonable(self.weight_details_),
             "training": getattr(self, "training_", {}),
+            **(
+                {"calibrator": self.calibrator_.to_dict()}
+                if getattr(self, "calibrator_", None) is not None
+                else {}
+            ),
         }
 
     def save(self, path: str | Path) -> Path:
@@ -346,6 +398,10 @@ class RiskModel:
             )
         model._set_weights(w, dict(card.get("weight_details", {})))
         model.training_ = dict(card.get("training", {}))
+        if "calibrator" in card:
+            from riskgrade.calibration import ScoreCalibrator
+
+            model.calibrator_ = ScoreCalibrator.from_dict(card["calibrator"])
         return model
 
     @classmethod
