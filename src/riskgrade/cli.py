@@ -52,7 +52,20 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--rejects", help="rejects file for --on-error quarantine (default: OUTPUT.rejects.csv)")
     s.add_argument("--encoding", help="CSV encoding (default: detected)")
     s.add_argument("--audit", help="also write the audit of quota moves to this file")
-    s.add_argument("-q", "--quiet", action="store_true", help="no summary on stderr")
+    s.add_argument("-q", "--quiet", action="store_true", help="no summary or progress on stderr")
+    s.add_argument(
+        "--engine",
+        choices=("auto", "local", "stream", "dask"),
+        default="auto",
+        help="local: columnar, in memory; stream: out of core within --memory-limit; dask: on a "
+        "Dask cluster; auto (default): local, or stream when the file would not fit the limit",
+    )
+    s.add_argument(
+        "--memory-limit",
+        metavar="SIZE",
+        help="memory budget of the stream engine, e.g. 512MB or 4GB (default: 1/4 of available RAM)",
+    )
+    s.add_argument("--scheduler", metavar="ADDRESS", help="Dask scheduler (default: a LocalCluster)")
     s.add_argument(
         "--uncertainty",
         type=int,
@@ -160,6 +173,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except RiskgradeError as e:
         print(f"riskgrade: {e}", file=err)
         return EXIT_INVALID
+    except _UsageError as e:
+        print(f"riskgrade: {e}", file=err)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         print("riskgrade: interrupted; nothing written", file=err)
         return 130
@@ -185,6 +201,9 @@ def _score(args: argparse.Namespace, err: TextIO) -> int:
 
     t0 = time.perf_counter()
     model = _load_model(args)
+    engine = _pick_engine(args, model)
+    if engine != "model":
+        return _score_engine(args, err, model, engine, t0)
     inv = read_inventory(args.input, model.config, encoding=args.encoding)
     if not model.is_fitted:
         model.fit(_fit_rows(inv, model.config, args.on_error))
@@ -224,6 +243,81 @@ def _score(args: argparse.Namespace, err: TextIO) -> int:
         )
         where = "stdout" if out == "-" else out
         print(f"riskgrade: wrote {where} in {time.perf_counter() - t0:.2f} s", file=err)
+    return EXIT_OK
+
+
+def _pick_engine(args: argparse.Namespace, model) -> str:
+    """Which engine grades: the DataFrame path ("model") or a batch engine."""
+    from riskgrade.engine import default_memory_limit, parse_memory
+    from riskgrade.model import DATA_FREE_METHODS
+
+    try:
+        limit = parse_memory(args.memory_limit) if args.memory_limit else None
+    except ValueError as e:
+        raise _UsageError(str(e)) from None
+    needs_frame = (
+        args.output == "-"
+        or args.uncertainty
+        or (not model.is_fitted and model.config.weighting.method not in DATA_FREE_METHODS)
+    )
+    if args.engine == "auto":
+        if needs_frame:
+            return "model"
+        limit = limit or default_memory_limit()
+        size = Path(args.input).stat().st_size if Path(args.input).exists() else 0
+        # the local engine holds about the file size in memory (compacted columns + keys)
+        return "stream" if size > limit else "local"
+    if needs_frame:
+        raise _UsageError(
+            f"--engine {args.engine} writes a file and takes fixed or fitted weights; "
+            "it cannot write to '-' or add --uncertainty"
+        )
+    return args.engine
+
+
+class _UsageError(Exception):
+    """A combination of options that cannot work."""
+
+
+def _score_engine(args: argparse.Namespace, err: TextIO, model, engine: str, t0: float) -> int:
+    """``score`` through the batch engine (local, stream) or the Dask backend."""
+    from riskgrade.progress import RowProgress
+
+    bar = RowProgress(err, enabled=(not args.quiet) and err.isatty())
+    try:
+        if engine == "dask":
+            from riskgrade.dask import grade_dask_file
+
+            summary = grade_dask_file(
+                args.input, args.output, model, scheduler=args.scheduler, on_error=args.on_error,
+                audit=args.audit, progress=bar,
+            )
+        else:
+            from riskgrade.engine import grade_file
+
+            summary = grade_file(
+                args.input, args.output, model, engine=engine, memory_limit=args.memory_limit,
+                on_error=args.on_error, rejects=args.rejects, audit=args.audit,
+                encoding=args.encoding, progress=bar,
+            )
+    finally:
+        bar.close()
+    if not args.quiet:
+        lv = summary.levels
+        print(
+            f"riskgrade: {summary.rows_in} rows in: {summary.rows_graded} graded, "
+            f"{summary.rows_rejected} rejected ({engine} engine)",
+            file=err,
+        )
+        print(
+            f"riskgrade: level 1: {lv[1]}, level 2: {lv[2]}, level 3: {lv[3]}; "
+            f"{summary.units_over_cap} of {summary.units} units over the cap before the quota, "
+            f"{summary.demoted} points demoted",
+            file=err,
+        )
+        secs = time.perf_counter() - t0
+        rate = summary.rows_in / secs if secs > 0 else 0.0
+        print(f"riskgrade: wrote {args.output} in {secs:.2f} s ({rate:,.0f} rows/s)", file=err)
     return EXIT_OK
 
 

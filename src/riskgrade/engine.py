@@ -224,7 +224,7 @@ def _input_hash(source: _Source) -> tuple[Callable[[], str | None], threading.Th
     def run() -> None:
         h = hashlib.sha256()
         with open(source.path, "rb") as fh:  # type: ignore[arg-type]
-            while block := fh.read(1 << 22):
+            while block := fh.read(1 << 18):
                 h.update(block)
         box["h"] = h.hexdigest()
 
@@ -366,6 +366,7 @@ def grade_file(
     encoding: str | None = None,
     fmt: str | None = None,
     progress: Progress | None = None,
+    batch_bytes: int | None = None,
 ) -> EngineSummary:
     """Grade an inventory file and write the graded file.
 
@@ -396,6 +397,9 @@ def grade_file(
         Output format (default from the suffix).
     progress : callable, optional
         Called as ``progress(phase, rows_done)`` after every batch.
+    batch_bytes : int, optional
+        Size of the record batches read (CSV block size; rows are derived from it for
+        Parquet and tables). Default 16 MiB in memory, 1/16 of the budget streaming.
 
     Returns
     -------
@@ -425,7 +429,10 @@ def grade_file(
             )
         model.fit(None)
     budget = parse_memory(memory_limit) if memory_limit is not None else default_memory_limit()
-    block = _LOCAL_BLOCK if engine == "local" else int(min(_LOCAL_BLOCK, max(1 << 16, budget // 16)))
+    # the CSV reader holds about 30 times its block size while parsing a block
+    block = _LOCAL_BLOCK if engine == "local" else int(min(_LOCAL_BLOCK, max(1 << 14, budget // 128)))
+    if batch_bytes is not None:
+        block = int(batch_bytes)
     src = _Source(source, model.config, encoding=encoding, block_size=block)
     run = _Run(model, src, engine, budget, on_error, progress)
     with contextlib.ExitStack() as stack:
@@ -631,16 +638,26 @@ class _Run:
         else:
             if not hasattr(self, "ipc_path"):
                 return None
-            with pa.memory_map(str(self.ipc_path)) as mm:
-                rd = pa.ipc.open_file(mm)
-                hs = np.concatenate(
-                    [rd.get_batch(i).column("h").to_numpy() for i in range(rd.num_record_batches)]
-                )
-            hs.sort()
-            if not (hs[1:] == hs[:-1]).any():
+            n_rows = self.p1.rows_in
+            hgroups = max(1, math.ceil(n_rows * 24 / max(self.budget // 2, 1)))
+            dup_parts = []
+            for gi in range(hgroups):
+                with pa.memory_map(str(self.ipc_path)) as mm:
+                    rd = pa.ipc.open_file(mm)
+                    parts_h = []
+                    for i in range(rd.num_record_batches):
+                        h = rd.get_batch(i).column("h").to_numpy()
+                        parts_h.append(h[(h % np.uint64(hgroups)) == gi] if hgroups > 1 else h.copy())
+                hs = np.concatenate(parts_h)
+                del parts_h
+                hs.sort()
+                dd = hs[1:] == hs[:-1]
+                if dd.any():
+                    dup_parts.append(np.unique(hs[1:][dd]))
+                del hs, dd
+            if not dup_parts:
                 return None
-            dup_h = np.unique(hs[1:][hs[1:] == hs[:-1]])
-            del hs
+            dup_h = np.concatenate(dup_parts)
             parts, offs = [], []
             off = 0
             with pa.memory_map(str(self.ipc_path)) as mm:
@@ -762,7 +779,7 @@ class _Run:
         """Stream engine: grade the units group by group from the key file."""
         n = self.summary.rows_graded if self.summary.rows_graded else self.p1.rows_in - len(self.bad)
         per_row = 96 + 8 * len(self.tie_present)
-        groups = max(1, math.ceil(n * per_row / max(self.budget // 2, 1)))
+        groups = max(1, math.ceil(n * per_row / max(self.budget // 4, 1)))
         self.n_groups = groups
         self.summary.groups = groups
         if not hasattr(self, "ipc_path"):
