@@ -50,7 +50,7 @@ from scipy import stats
 
 from riskgrade.governance.auditlog import AuditLog
 from riskgrade.governance.findings import findings_frame, raise_if_findings
-from riskgrade.governance.graded import is_missing, require_columns
+from riskgrade.governance.graded import is_missing, missing_mask, require_columns, to_dates
 
 __all__ = [
     "CARD_COLUMNS",
@@ -167,7 +167,7 @@ _FINDINGS = ("audit_finding", "inspection_finding", "case_investigation", "law_e
 #: Default rules (an example policy: adapt them to local practice).
 DEFAULT_CARD_RULES: tuple[ThresholdRule | CombinationRule | PoissonRule, ...] = (
     ThresholdRule(name="repeated_petitions", card="reminder", signal_types=_MONITORED, min_count=2),
-    CombinationRule(name="several_sources", card="warning", window_days=180, min_types=2),
+    CombinationRule(name="several_sources", card="warning", window_days=180, min_types=3),
     PoissonRule(name="above_own_baseline", card="warning", signal_types=_MONITORED),
     ThresholdRule(name="confirmed_finding", card="correction", signal_types=_FINDINGS, min_count=1),
 )
@@ -235,11 +235,11 @@ def poisson_anomaly(counts: Any, expected: Any, alpha: float) -> tuple[np.ndarra
 def _signals(signals: pd.DataFrame) -> pd.DataFrame:
     require_columns(signals, ["subject_kind", "subject_id", "signal_type", "date"], table="signals")
     s = signals.reset_index(drop=True).copy()
-    d = pd.to_datetime(s["date"], errors="coerce", format="mixed")
+    d = to_dates(s["date"])
     cnt = pd.to_numeric(s["count"], errors="coerce") if "count" in s else pd.Series(1, index=s.index)
     checks = [
         *(
-            (s[c].map(is_missing).to_numpy(dtype=bool), c, "missing_value", f"{c} must not be empty")
+            (missing_mask(s[c]), c, "missing_value", f"{c} must not be empty")
             for c in ("subject_kind", "subject_id", "signal_type")
         ),
         (d.isna().to_numpy(), "date", "invalid_date", "date must be a date"),
@@ -290,9 +290,16 @@ def _fire(rule: Any, s: pd.DataFrame, as_of: pd.Timestamp, baselines: pd.Series 
                 f"{rule.name}: {int(v)} signal(s) in {rule.window_days} days (threshold {rule.min_count})"
             )
     elif isinstance(rule, CombinationRule):
-        t = win[win["count"] > 0].groupby(key)["signal_type"].agg(lambda x: sorted(set(x)))
-        for k, v in t.items():
-            if len(v) >= rule.min_types:
+        d = (
+            win.loc[win["count"] > 0, [*key, "signal_type"]]
+            .drop_duplicates()
+            .sort_values([*key, "signal_type"])
+        )
+        size = d.groupby(key).size()
+        hit = size[size >= rule.min_types]
+        if len(hit):
+            d = d.set_index(key).loc[hit.index]
+            for k, v in d.groupby(level=[0, 1], sort=True)["signal_type"]:
                 out[k] = f"{rule.name}: {len(v)} sources ({', '.join(v)}) in {rule.window_days} days"
     else:
         n = win.groupby(key)["count"].sum()
@@ -400,16 +407,17 @@ def issue_cards(
     for r in rules:
         for k, why in _fire(r, s, end, base).items():
             fired.setdefault(k, []).append((r, why))
-    has_unit = s[~s["unit_id"].map(is_missing).to_numpy(dtype=bool)]
+    has_unit = s[~missing_mask(s["unit_id"])]
     units = (
         has_unit.sort_values(["subject_kind", "subject_id", "unit_id"])
         .drop_duplicates(["subject_kind", "subject_id"])
         .set_index(["subject_kind", "subject_id"])["unit_id"]
         .astype(str)
     )
-    fk = pd.MultiIndex.from_frame(s[["subject_kind", "subject_id"]])
-    sf = s[fk.isin(list(fired)) if fired else np.zeros(len(s), dtype=bool)]
-    by_subject = dict(list(sf.groupby(["subject_kind", "subject_id"], sort=False)))
+    n_by_window = {
+        w: _window(s, end, w).groupby(["subject_kind", "subject_id"])["count"].sum().to_dict()
+        for w in sorted({r.window_days for r in rules})
+    }
     hist = _history(history)
     rows: list[dict[str, Any]] = []
     for k in sorted(fired):
@@ -427,8 +435,7 @@ def issue_cards(
                     when = last["issue_date"].date()
                     trig.append(f"repeat: {last['card_type']} card {last['card_id']} issued {when}")
                     card, escalation, prev_id = new, "repeat", str(last["card_id"])
-        win = by_subject[k]
-        n_sig = int(_window(win, end, max(r.window_days for r, _ in lst))["count"].sum())
+        n_sig = int(n_by_window[max(r.window_days for r, _ in lst)].get(k, 0))
         rows.append(
             _card(
                 k,

@@ -46,7 +46,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from riskgrade.governance.findings import findings_frame, raise_if_findings
-from riskgrade.governance.graded import as_frame, is_missing, require_columns
+from riskgrade.governance.graded import as_frame, missing_mask, require_columns, to_dates
 from riskgrade.grading import Thresholds, provisional_levels
 from riskgrade.results import GradingResult
 
@@ -127,7 +127,7 @@ def validate_measures(
     require_columns(measures, MEASURE_COLUMNS, table="measures")
     m = measures.reset_index(drop=True).copy()
     known = None if graded is None else set(as_frame(graded)["risk_point_id"].astype(str))
-    due = pd.to_datetime(m["due_date"], errors="coerce", format="mixed")
+    due = to_dates(m["due_date"])
     eff = pd.to_numeric(m["effectiveness"], errors="coerce")
     checks = [
         (
@@ -149,7 +149,7 @@ def validate_measures(
             "effectiveness must be a number in [0, 1]",
         ),
         (due.isna(), "due_date", "invalid_date", "due_date must be a date"),
-        (m["owner"].map(is_missing), "owner", "missing_owner", "every measure needs an owner"),
+        (missing_mask(m["owner"]), "owner", "missing_owner", "every measure needs an owner"),
         (
             m["measure_id"].astype(str).duplicated(keep=False),
             "measure_id",
@@ -177,7 +177,7 @@ def validate_measures(
             "table": "measures",
         }
         for mask, col, reason, msg in checks
-        for i in np.flatnonzero(mask.to_numpy(dtype=bool))
+        for i in np.flatnonzero(np.asarray(mask, dtype=bool))
     ]
     if fails:
         raise_if_findings(findings_frame(fails), n_rows=len(m))

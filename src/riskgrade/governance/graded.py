@@ -7,15 +7,17 @@ checks the columns it needs, naming every missing one at once.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from riskgrade.governance.findings import findings_frame, raise_if_findings
 from riskgrade.results import GradingResult
 
-__all__ = ["LEVELS", "as_frame", "is_missing", "require_columns"]
+__all__ = ["LEVELS", "as_frame", "is_missing", "missing_mask", "require_columns", "to_dates"]
 
 #: The three levels, 1 highest.
 LEVELS = (1, 2, 3)
@@ -97,3 +99,23 @@ def is_missing(value: Any) -> bool:
         return bool(pd.isna(value))
     except (TypeError, ValueError):
         return False
+
+
+def missing_mask(values: pd.Series) -> np.ndarray:
+    """Vectorised :func:`is_missing` over a column (boolean array)."""
+    na = values.isna().to_numpy(dtype=bool)
+    if values.dtype.kind in "biufcmM":
+        return na
+    blank = values.astype(object).map(lambda v: isinstance(v, str) and v.strip() == "").to_numpy(dtype=bool)
+    return na | blank
+
+
+def to_dates(values: pd.Series) -> pd.Series:
+    """Parse a column of dates (ISO text, dates, timestamps); unparseable cells become NaT."""
+    d = pd.to_datetime(values, errors="coerce", format="ISO8601")
+    retry = d.isna().to_numpy() & ~missing_mask(values)
+    if retry.any():
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            d[retry] = pd.to_datetime(values[retry], errors="coerce", format="mixed")
+    return d

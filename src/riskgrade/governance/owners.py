@@ -39,7 +39,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from riskgrade.governance.findings import findings_frame, raise_if_findings
-from riskgrade.governance.graded import as_frame, is_missing, require_columns
+from riskgrade.governance.graded import as_frame, is_missing, missing_mask, require_columns
 from riskgrade.results import GradingResult
 
 __all__ = ["ORG_ROLES", "OWNER_COLUMNS", "OwnerAssignment", "ResponsibilityMapping", "assign_owners"]
@@ -244,74 +244,94 @@ def assign_owners(
     if failures:
         raise_if_findings(findings_frame(failures))
 
-    frame = frame.sort_values(["unit_id", "risk_point_id"], kind="stable")
+    frame = frame.sort_values(["unit_id", "risk_point_id"], kind="stable").reset_index(drop=True)
     n = len(frame)
-    keys = {
-        "unit_id": frame["unit_id"].astype(object).to_numpy(),
-        "division_id": frame["division_id"].astype(object).to_numpy()
-        if "division_id" in frame
-        else [None] * n,
-        "post_id": frame["post_id"].astype(object).to_numpy() if "post_id" in frame else [None] * n,
-    }
-    scopes = frame["scope"].astype(object).to_numpy() if "scope" in frame else [None] * n
+
+    def col(name: str) -> np.ndarray:
+        if name not in frame:
+            return np.full(n, None, dtype=object)
+        v = frame[name].astype(object).to_numpy()
+        miss = missing_mask(frame[name])
+        out = np.array([str(x) for x in v], dtype=object)
+        out[miss] = None
+        return out
+
+    keys = {k: col(k) for k in ("unit_id", "division_id", "post_id")}
+    scopes = col("scope")
+    scopes[scopes == None] = mapping.default_scope  # noqa: E711
     levels = pd.to_numeric(frame[level_column], errors="coerce").to_numpy(dtype=float)
     rids = frame["risk_point_id"].astype(object).to_numpy()
-    rows: list[dict[str, Any]] = []
-    findings: list[dict[str, Any]] = []
-    for i in range(n):
-        lev = levels[i]
-        if np.isnan(lev) or int(lev) not in (1, 2, 3):
-            findings.append(
-                {
-                    "risk_point_id": rids[i],
-                    "column": level_column,
-                    "value": lev,
-                    "reason": "invalid_level",
-                    "message": "level must be 1, 2 or 3",
-                    "table": "graded",
-                }
-            )
+    bad = ~np.isin(levels, [1.0, 2.0, 3.0])
+    findings: list[dict[str, Any]] = [
+        {
+            "risk_point_id": rids[i],
+            "column": level_column,
+            "value": levels[i],
+            "reason": "invalid_level",
+            "message": "level must be 1, 2 or 3",
+            "table": "graded",
+        }
+        for i in np.flatnonzero(bad)
+    ]
+    default_direct = mapping.direct_by_scope[mapping.default_scope]
+    direct = np.array([mapping.direct_by_scope.get(str(sc), default_direct) for sc in scopes], dtype=object)
+    chunks = []
+    for lev in (1, 2, 3):
+        sel = np.flatnonzero(levels == lev)
+        if not len(sel):
             continue
-        lev = int(lev)
-        scope = scopes[i] if not is_missing(scopes[i]) else mapping.default_scope
-        for resp, role in mapping.levels[lev].items():
-            if role == "direct":
-                role = mapping.direct_by_scope.get(str(scope), mapping.direct_by_scope[mapping.default_scope])
-            key_col = ORG_ROLES[role][1]
-            org_id = keys[key_col][i]
-            org_id = None if is_missing(org_id) else str(org_id)
-            person = people[role].get(org_id) if org_id is not None else None
-            missing = person is None
-            rows.append(
-                {
-                    "risk_point_id": rids[i],
-                    "unit_id": keys["unit_id"][i],
-                    "level": lev,
-                    "responsibility": resp,
-                    "org_role": role,
-                    "org_id": org_id,
-                    "person": person,
-                    "missing": missing,
-                }
-            )
-            if missing:
-                why = (
-                    f"no {key_col} on the risk point"
-                    if org_id is None
-                    else f"{ORG_ROLES[role][0]} table names no {ORG_ROLES[role][2]} for {key_col} {org_id!r}"
-                )
-                findings.append(
+        for ro, (resp, role) in enumerate(mapping.levels[lev].items()):
+            roles = direct[sel] if role == "direct" else np.full(len(sel), role, dtype=object)
+            org_id = np.empty(len(sel), dtype=object)
+            person = np.empty(len(sel), dtype=object)
+            for r in np.unique(roles.astype(str)):
+                m = roles == r
+                ids = keys[ORG_ROLES[r][1]][sel[m]]
+                org_id[m] = ids
+                look = people[r]
+                person[m] = [None if i is None else look.get(i) for i in ids]
+            chunks.append(
+                pd.DataFrame(
                     {
-                        "risk_point_id": rids[i],
-                        "column": key_col,
-                        "value": org_id,
-                        "reason": "missing_owner",
-                        "message": f"level-{lev} point has no {resp} owner ({role}): {why}",
-                        "severity": "error" if lev == 1 else "warning",
-                        "table": "graded",
+                        "risk_point_id": rids[sel],
+                        "unit_id": keys["unit_id"][sel],
+                        "level": lev,
+                        "responsibility": resp,
+                        "org_role": roles,
+                        "org_id": org_id,
+                        "person": person,
+                        "_pos": sel,
+                        "_ro": ro,
                     }
                 )
-    owners = pd.DataFrame(rows, columns=OWNER_COLUMNS)
+            )
+    if chunks:
+        owners = pd.concat(chunks, ignore_index=True).sort_values(["_pos", "_ro"], kind="stable")
+    else:
+        owners = pd.DataFrame(columns=[*OWNER_COLUMNS, "_pos", "_ro"])
+    owners["missing"] = owners["person"].isna().to_numpy(dtype=bool)
+    for rec in owners[owners["missing"]].itertuples(index=False):
+        key_col = ORG_ROLES[rec.org_role][1]
+        why = (
+            f"no {key_col} on the risk point"
+            if is_missing(rec.org_id)
+            else f"{ORG_ROLES[rec.org_role][0]} table names no {ORG_ROLES[rec.org_role][2]} "
+            f"for {key_col} {rec.org_id!r}"
+        )
+        findings.append(
+            {
+                "risk_point_id": rec.risk_point_id,
+                "column": key_col,
+                "value": None if is_missing(rec.org_id) else rec.org_id,
+                "reason": "missing_owner",
+                "message": (
+                    f"level-{rec.level} point has no {rec.responsibility} owner ({rec.org_role}): {why}"
+                ),
+                "severity": "error" if rec.level == 1 else "warning",
+                "table": "graded",
+            }
+        )
+    owners = owners[OWNER_COLUMNS].reset_index(drop=True)
     owners["level"] = owners["level"].astype("int64")
     owners["missing"] = owners["missing"].astype(bool)
     return OwnerAssignment(owners.reset_index(drop=True), findings_frame(findings))

@@ -218,7 +218,10 @@ def compare_assessments(
     out["unit_id_current"] = cur["unit_id"].reindex(ids).astype(object)
     out["unit_id"] = out["unit_id_current"].where(out["unit_id_current"].notna(), out["unit_id_previous"])
 
-    in_p, in_c = out.index.isin(prev.index), out.index.isin(cur.index)
+    pset, cset = set(prev.index), set(cur.index)
+    in_p = np.fromiter((i in pset for i in ids), dtype=bool, count=len(ids))
+    in_c = np.fromiter((i in cset for i in ids), dtype=bool, count=len(ids))
+    pos_both = np.flatnonzero(in_p & in_c)  # ids and both are sorted alike
     lp = out["level_previous"].to_numpy(dtype=float, na_value=np.nan)
     lc = out["level_current"].to_numpy(dtype=float, na_value=np.nan)
     change = np.select(
@@ -230,14 +233,15 @@ def compare_assessments(
 
     # factor changes among matched points
     names = _factor_names(P, C, pp, pc)
-    changed_names = [[] for _ in both]
-    for n in names:
+    diff = np.zeros((len(both), len(names)), dtype=bool)
+    for j, n in enumerate(names):
         a = P[n] if n in P else pd.Series(np.nan, index=P.index)
         b = C[n] if n in C else pd.Series(np.nan, index=C.index)
-        diff = ~_same(a, b)
-        for k in np.flatnonzero(diff):
-            changed_names[k].append(n)
-    fchanged = np.array([bool(x) for x in changed_names], dtype=bool)
+        diff[:, j] = ~_same(a, b)
+    fchanged = diff.any(axis=1)
+    changed_text = np.full(len(both), "", dtype=object)
+    for k in np.flatnonzero(fchanged):
+        changed_text[k] = ";".join(n for n, d in zip(names, diff[k], strict=True) if d)
 
     if config_changed is None:
         if pp is not None and pc is not None:
@@ -268,14 +272,20 @@ def compare_assessments(
     if current_model is not None:
         rev_col = pd.Series(_counterfactual(current_model, prev, both), index=both)
     flags = {"factors": c_factors, "config": c_config, "quota": c_quota, "override": c_override}
-    for k, v in flags.items():
-        out[f"cause_{k}"] = False
-        out.loc[both, f"cause_{k}"] = v
-        out[f"cause_{k}"] = out[f"cause_{k}"].astype(bool)
-    fl = out[[f"cause_{k}" for k in CAUSES]].to_numpy(dtype=bool)
-    out["cause"] = ["+".join(k for k, f in zip(CAUSES, row, strict=True) if f) for row in fl]
-    out["factors_changed"] = ""
-    out.loc[both, "factors_changed"] = [";".join(x) for x in changed_names]
+    code = np.zeros(len(ids), dtype=np.int64)
+    for bit, k in enumerate(CAUSES):
+        full = np.zeros(len(ids), dtype=bool)
+        full[pos_both] = np.asarray(flags[k], dtype=bool)
+        out[f"cause_{k}"] = full
+        code |= full.astype(np.int64) << bit
+    names_by_code = np.array(
+        ["+".join(k for bit, k in enumerate(CAUSES) if c >> bit & 1) for c in range(1 << len(CAUSES))],
+        dtype=object,
+    )
+    out["cause"] = names_by_code[code]
+    ft = np.full(len(ids), "", dtype=object)
+    ft[pos_both] = changed_text
+    out["factors_changed"] = ft
     cols = list(COMPARISON_COLUMNS)
     for name, col in (("level_counterfactual", cf_col), ("level_counterfactual_reverse", rev_col)):
         if col is not None:

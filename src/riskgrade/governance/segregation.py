@@ -34,7 +34,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from riskgrade.governance.findings import findings_frame, raise_if_findings
-from riskgrade.governance.graded import is_missing, require_columns
+from riskgrade.governance.graded import is_missing, missing_mask, require_columns
 
 __all__ = ["CONFLICT_COLUMNS", "DEFAULT_RULES", "SegregationRule", "check_segregation"]
 
@@ -186,7 +186,7 @@ def check_segregation(
     rows: list[dict[str, Any]] = []
     sub = a.iloc[keep]
     for h in hcols:
-        s = sub[~sub[h].map(is_missing).to_numpy(dtype=bool)]
+        s = sub[~missing_mask(sub[h])]
         k = pd.DataFrame(
             {
                 "domain": s["domain"].astype(str).to_numpy(),
