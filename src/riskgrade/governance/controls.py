@@ -160,7 +160,9 @@ def validate_measures(
     if known is not None:
         checks.append(
             (
-                ~m["risk_point_id"].astype(str).isin(known),
+                np.array(
+                    [str(r) not in known for r in m["risk_point_id"].to_numpy(dtype=object)], dtype=bool
+                ),
                 "risk_point_id",
                 "unknown_risk_point",
                 "measure for a risk point not in the grading",

@@ -150,11 +150,12 @@ def public_export(
         m = validate_measures(measures)
         m = m[m["status"] != "cancelled"]
         text = m["description"].astype(str) if "description" in m.columns else m["measure_id"].astype(str)
-        m = m.assign(_t=text)
+        acc: dict[str, dict[str, list[str]]] = {c: {} for c in MEASURE_CATEGORIES}
+        for r, c, t in zip(m["risk_point_id"], m["category"], text, strict=True):  # sorted by point, id
+            acc[c].setdefault(r, []).append(t)
+        rids = frame["risk_point_id"].astype(str).to_numpy()
         for c in MEASURE_CATEGORIES:
-            joined = m[m["category"] == c].groupby("risk_point_id")["_t"].agg("; ".join)
-            mapped = frame["risk_point_id"].astype(str).map(joined).astype(object)
-            frame[f"measures_{c}"] = mapped.where(mapped.notna(), "")
+            frame[f"measures_{c}"] = ["; ".join(acc[c].get(r, ())) for r in rids]
     cols = [c for c in policy.columns if c in frame.columns and c not in policy.confidential]
     keys = [k for k in ("power_item_id", "flow_step_id", "risk_point_id") if k in cols]
     out = frame[cols]

@@ -106,7 +106,7 @@ def missing_mask(values: pd.Series) -> np.ndarray:
     na = values.isna().to_numpy(dtype=bool)
     if values.dtype.kind in "biufcmM":
         return na
-    blank = values.astype(object).map(lambda v: isinstance(v, str) and v.strip() == "").to_numpy(dtype=bool)
+    blank = (values.astype("string").str.strip() == "").fillna(False).to_numpy(dtype=bool)
     return na | blank
 
 
