@@ -29,6 +29,7 @@ from typing import Any, Literal
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.utils import metadata_routing
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
@@ -150,6 +151,9 @@ class ScoreCalibrator(ClassifierMixin, BaseEstimator):
     >>> bool(p[0] < p[1])
     True
     """
+
+    # score() takes no sample_weight routing: no set_score_request method
+    __metadata_request__score = {"sample_weight": metadata_routing.UNUSED}  # noqa: RUF012
 
     def __init__(self, method: str = "auto") -> None:
         self.method = method

@@ -41,8 +41,9 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
 from scipy.special import expit, logit
-from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import StratifiedKFold
+from sklearn.utils import clone, metadata_routing
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
@@ -75,6 +76,9 @@ class MonotoneLogisticRegression(ClassifierMixin, BaseEstimator):
     mean_ : ndarray of shape (n_features,)
         Training means (imputation values and reference row).
     """
+
+    # score() takes no sample_weight routing: no set_score_request method
+    __metadata_request__score = {"sample_weight": metadata_routing.UNUSED}  # noqa: RUF012
 
     def __init__(self, C: float = 1.0, monotonic_cst: Any = None, max_iter: int = 500) -> None:
         self.C = C
@@ -198,6 +202,9 @@ class MLScorer(ClassifierMixin, BaseEstimator):
     >>> bool(0 < p.mean() < 0.1)
     True
     """
+
+    # score() takes no sample_weight routing: no set_score_request method
+    __metadata_request__score = {"sample_weight": metadata_routing.UNUSED}  # noqa: RUF012
 
     def __init__(
         self,
