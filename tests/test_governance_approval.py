@@ -23,6 +23,7 @@ GOV_MODULES = [
     "controls",
     "segregation",
     "cards",
+    "warning_rules",
     "reassessment",
     "disclosure",
     "compliance",

@@ -13,13 +13,13 @@ from hypothesis import strategies as st
 import riskgrade as rg
 from riskgrade.governance import (
     DisclosurePolicy,
+    ThresholdRule,
     assign_owners,
     compliance_summary,
     issue_cards,
     public_export,
     rollup_levels,
 )
-from riskgrade.governance.cards import ThresholdRule
 
 G = pd.DataFrame(
     {

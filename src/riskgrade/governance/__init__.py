@@ -25,18 +25,7 @@ from riskgrade.governance.approval import (
     overrides_from_frame,
 )
 from riskgrade.governance.auditlog import AUDIT_LOG_COLUMNS, AuditEntry, AuditLog
-from riskgrade.governance.cards import (
-    CARD_COLUMNS,
-    CARD_TYPES,
-    DEFAULT_CARD_RULES,
-    CardPolicy,
-    CombinationRule,
-    PoissonRule,
-    ThresholdRule,
-    issue_cards,
-    poisson_anomaly,
-    review_cards,
-)
+from riskgrade.governance.cards import CARD_COLUMNS, CARD_TYPES, CardPolicy, issue_cards, review_cards
 from riskgrade.governance.compliance import compliance_summary
 from riskgrade.governance.controls import (
     MEASURE_CATEGORIES,
@@ -57,6 +46,13 @@ from riskgrade.governance.segregation import (
     DEFAULT_RULES,
     SegregationRule,
     check_segregation,
+)
+from riskgrade.governance.warning_rules import (
+    DEFAULT_CARD_RULES,
+    CombinationRule,
+    PoissonRule,
+    ThresholdRule,
+    poisson_anomaly,
 )
 
 __all__ = [
