@@ -233,17 +233,23 @@ def judgement_matrix(
     if n == 0:
         _raise([_fail(None, None, None, "empty", "matrix has no criteria")])
 
-    finite = np.isfinite(a)
-    missing = np.isnan(a)
-    if finite.all() and (a > 0).all():
-        diag_ok = np.all(np.abs(np.diagonal(a) - 1.0) <= 1e-9)
+    # fast path: complete, positive, finite (NaN makes min/max NaN and fails the test)
+    lo, hi = a.min(), a.max()
+    if lo > 0 and hi < np.inf:
+        diag = np.diagonal(a)
+        diag_ok = (diag == 1.0).all() or np.abs(diag - 1.0).max() <= 1e-9
         prod = a * a.T
-        if diag_ok and np.all(np.abs(prod - 1.0) <= reciprocal_tol):
-            if not (prod == 1.0).all():
+        dev = np.abs(prod - 1.0).max()
+        if diag_ok and dev <= reciprocal_tol:
+            if dev > 0:
                 a = np.sqrt(a / a.T)
-            if warn_scale and (a.max() > _HI or a.min() < _LO):
+                lo, hi = a.min(), a.max()
+            if warn_scale and (hi > _HI or lo < _LO):
                 _warn_scale(a, labels)
             return a, labels
+
+    finite = np.isfinite(a)
+    missing = np.isnan(a)
 
     failures: list[dict[str, Any]] = []
     a = a.copy()
