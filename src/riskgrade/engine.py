@@ -152,7 +152,8 @@ class _Source:
             if self.kind == "csv":
                 if self.path.stat().st_size == 0:
                     _read_csv(self.path, "utf-8", config)  # raises the 'empty' failure
-                self.encoding = encoding or detect_encoding(self.path)
+                # a smaller sample than the default 1 MiB when the budget is small
+                self.encoding = encoding or detect_encoding(self.path, sample=min(1 << 20, 8 * block_size))
 
     @property
     def source_name(self) -> str:
@@ -515,6 +516,8 @@ class _Run:
                     raise
                 continue
             dups = self._duplicates()
+            if self.on_error == "raise" and self.p1.failures and dups is None:
+                raise InventoryValidationError(_sorted_fc(self.p1.failures), n_rows=self.p1.rows_in)
             if dups is None:
                 return
             if self.on_error == "raise":
@@ -563,9 +566,6 @@ class _Run:
                 self.types0 = dict(zip(t.column_names, t.schema.types, strict=True))
             if self.engine == "local":
                 keep_batches.append(_compact(t))
-            if p1.failures and self.on_error == "raise":
-                self._tick("validating", p1.rows_in)
-                continue
             tg = t if good is None else t.filter(pa.array(good))
             if tg.num_rows == 0:
                 continue
@@ -607,8 +607,6 @@ class _Run:
             ipc.close()
         if p1.rows_in == 0:
             raise InventoryValidationError(find_failures(pd.DataFrame(), self.config), n_rows=0)
-        if p1.failures and self.on_error == "raise":
-            raise InventoryValidationError(_sorted_fc(p1.failures), n_rows=p1.rows_in)
         self.tie_present = tie_present or []
         self.batches = keep_batches
         self.keys = keys
