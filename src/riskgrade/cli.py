@@ -259,6 +259,9 @@ def _pick_engine(args: argparse.Namespace, model) -> str:
         args.output == "-"
         or args.uncertainty
         or (not model.is_fitted and model.config.weighting.method not in DATA_FREE_METHODS)
+        # calibrated probabilities and supervised scorers are graded on the DataFrame path
+        or model.config.calibration is not None
+        or model.config.scorer is not None
     )
     if args.engine == "auto":
         if needs_frame:
@@ -269,8 +272,8 @@ def _pick_engine(args: argparse.Namespace, model) -> str:
         return "stream" if size > limit else "local"
     if needs_frame:
         raise _UsageError(
-            f"--engine {args.engine} writes a file and takes fixed or fitted weights; "
-            "it cannot write to '-' or add --uncertainty"
+            f"--engine {args.engine} writes a file and takes fixed or fitted weights of the index; "
+            "it cannot write to '-', add --uncertainty, or use a calibrator or supervised scorer"
         )
     return args.engine
 

@@ -36,6 +36,7 @@ from riskgrade.weighting.spec import WeightingSpec
 __all__ = [
     "DEFAULT_WEIGHTS",
     "CalibrationSpec",
+    "MLScorerSpec",
     "RiskModelConfig",
     "config_hash",
     "config_json_schema",
@@ -75,6 +76,45 @@ class CalibrationSpec(BaseModel):
     method: Literal["auto", "sigmoid", "beta", "isotonic", "venn_abers"] = "auto"
 
 
+class MLScorerSpec(BaseModel):
+    """A supervised scorer (:class:`riskgrade.ml.MLScorer`) in place of the weighted index.
+
+    With a scorer, ``RiskModel.fit`` learns the probability of violation from the raw
+    factor columns and the outcome column; grading then ranks, thresholds and applies
+    the quota on that calibrated probability (the ``score`` column is the probability
+    rounded to ``score_decimals``; ``probability`` holds it unrounded). The weights and
+    per-factor contributions of the index are still computed and reported beside it.
+
+    Parameters
+    ----------
+    estimator : {"logistic", "hgb"}
+        Base model: logistic with non-negative coefficients on the factor scores, or
+        monotone histogram gradient boosting.
+    calibration : {"auto", "sigmoid", "beta", "isotonic", "venn_abers"} or None
+        Calibration fitted on out-of-fold probabilities (see :class:`~riskgrade.ml.MLScorer`).
+    cv : int
+        Folds of the out-of-fold probabilities.
+    C : float
+        Inverse penalty of the logistic model.
+    max_iter : int
+        Boosting iterations of the ``"hgb"`` model.
+    random_state : int
+        Seed of the folds and of the boosting model.
+    extra_columns : tuple of str
+        Numeric inventory columns used as further (unconstrained) features.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    estimator: Literal["logistic", "hgb"] = "logistic"
+    calibration: Literal["auto", "sigmoid", "beta", "isotonic", "venn_abers"] | None = "auto"
+    cv: int = Field(default=5, ge=2)
+    C: float = Field(default=1.0, gt=0)
+    max_iter: int = Field(default=200, ge=1)
+    random_state: int = 0
+    extra_columns: tuple[str, ...] = ()
+
+
 class RiskModelConfig(BaseModel):
     """Configuration of a risk model.
 
@@ -107,6 +147,10 @@ class RiskModelConfig(BaseModel):
         column and grading adds a ``probability`` column (thresholds may then use
         ``levels.basis = "probability"``). Left out of the serialised config (and so
         of its hash) when not set.
+    scorer : MLScorerSpec, optional
+        When set, a supervised, calibrated scorer replaces the weighted index as the
+        basis of ranking and levels (it needs the outcome column at ``fit``). Left out
+        of the serialised config when not set. Exclusive with ``calibration``.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -123,14 +167,26 @@ class RiskModelConfig(BaseModel):
     require_outcome: bool = False
     score_decimals: int = Field(default=12, ge=1, le=15)
     calibration: CalibrationSpec | None = None
+    scorer: MLScorerSpec | None = None
 
     @model_serializer(mode="wrap")
     def _drop_unset_calibration(self, handler: Any) -> dict[str, Any]:
-        # Additive field: configs without calibration serialise (and hash) as before.
+        # Additive fields: configs without calibration or scorer serialise (and hash) as before.
         data = handler(self)
-        if isinstance(data, dict) and data.get("calibration") is None:
-            data.pop("calibration", None)
+        if isinstance(data, dict):
+            for key in ("calibration", "scorer"):
+                if data.get(key) is None:
+                    data.pop(key, None)
         return data
+
+    @model_validator(mode="after")
+    def _scorer_excludes_calibration(self) -> RiskModelConfig:
+        if self.scorer is not None and self.calibration is not None:
+            raise ValueError(
+                "set either 'scorer' (a supervised scorer, calibrated inside) or 'calibration' "
+                "(a calibrator of the index score), not both"
+            )
+        return self
 
     @field_validator("catalog", mode="before")
     @classmethod

@@ -132,31 +132,78 @@ class RiskModel:
         self.training_ = {"n_rows": n_rows, "input_sha256": in_hash}
         if self.config.calibration is not None:
             self._fit_calibrator(None if frame is None else inv, F, y)
+        if self.config.scorer is not None:
+            self._fit_ml_scorer(None if frame is None else inv, y)
         return self
+
+    def _outcomes(self, inv: pd.DataFrame, y: Any, what: str) -> np.ndarray:
+        """Outcomes as floats (NaN = unknown), from ``y`` or the outcome column."""
+        col = self.config.outcome_column
+        if y is None:
+            if col not in inv.columns:
+                raise ConfigError(f"{what} needs the outcome column {col!r} (config.outcome_column) or y")
+            y = inv[col]
+        yv = pd.to_numeric(pd.Series(np.asarray(y).ravel()), errors="coerce").to_numpy(dtype=float)
+        if yv.shape[0] != len(inv):
+            raise ValueError(f"y has {yv.shape[0]} values, the inventory {len(inv)} rows")
+        if (~np.isin(yv[np.isfinite(yv)], (0.0, 1.0))).any():
+            raise ValueError(f"outcome column {col!r} must hold 0/1 (missing allowed)")
+        return yv
+
+    def _ml_columns(self, inv: pd.DataFrame) -> list[str]:
+        """Raw inventory columns the supervised scorer reads (factors, denominators, extras)."""
+        spec = self.config.scorer
+        assert spec is not None
+        wanted = self.catalog.columns
+        missing = [c for c in spec.extra_columns if c not in inv.columns]
+        if missing:
+            raise ConfigError(f"scorer.extra_columns not in the inventory: {missing}")
+        return [c for c in wanted if c in inv.columns] + [c for c in spec.extra_columns if c not in wanted]
+
+    def _ml_design(self, inv: pd.DataFrame) -> pd.DataFrame:
+        cols = self._ml_columns(inv)
+        return pd.DataFrame(
+            {c: pd.to_numeric(inv[c], errors="coerce").astype(float) for c in cols}, index=inv.index
+        )
+
+    def _fit_ml_scorer(self, inv: pd.DataFrame | None, y: Any) -> None:
+        """Fit ``config.scorer`` (a calibrated MLScorer) on the inventory's outcomes."""
+        from riskgrade.ml import MLScorer
+
+        spec = self.config.scorer
+        assert spec is not None
+        if inv is None:
+            raise NotFittedError("the supervised scorer needs an inventory with outcomes: pass it to fit()")
+        yv = self._outcomes(inv, y, "the supervised scorer")
+        ok = np.isfinite(yv)
+        X = self._ml_design(inv)
+        self.ml_scorer_ = MLScorer(
+            spec.estimator,
+            calibration=spec.calibration,
+            cv=spec.cv,
+            catalog=self.catalog,
+            C=spec.C,
+            max_iter=spec.max_iter,
+            random_state=spec.random_state,
+        ).fit(X[ok], yv[ok].astype(int))
+        self.training_["scorer_rows"] = int(ok.sum())
+        self.training_["scorer_events"] = int(yv[ok].sum())
+        self.training_["scorer_calibration"] = self.ml_scorer_.calibration_
 
     def _fit_calibrator(self, inv: pd.DataFrame | None, F: pd.DataFrame, y: Any) -> None:
         """Fit ``config.calibration`` on the index score and the outcomes."""
         from riskgrade.calibration import ScoreCalibrator
 
-        col = self.config.outcome_column
         if inv is None:
             raise NotFittedError("calibration needs an inventory with outcomes: pass it to fit()")
-        if y is None:
-            if col not in inv.columns:
-                raise ConfigError(
-                    f"calibration needs the outcome column {col!r} (config.outcome_column) or y"
-                )
-            y = inv[col]
-        yv = pd.to_numeric(pd.Series(np.asarray(y).ravel()), errors="coerce").to_numpy(dtype=float)
-        if yv.shape[0] != len(inv):
-            raise ValueError(f"y has {yv.shape[0]} values, the inventory {len(inv)} rows")
+        yv = self._outcomes(inv, y, "calibration")
         score = index_score(
             F.to_numpy(dtype=float), self.weights_.to_numpy(), decimals=self.config.score_decimals
         )
         ok = np.isfinite(score) & np.isin(yv, (0.0, 1.0))
-        if (~np.isin(yv[np.isfinite(yv)], (0.0, 1.0))).any():
-            raise ValueError(f"outcome column {col!r} must hold 0/1 (missing allowed)")
-        self.calibrator_ = ScoreCalibrator(self.config.calibration.method).fit(score[ok], yv[ok].astype(int))
+        spec = self.config.calibration
+        assert spec is not None
+        self.calibrator_ = ScoreCalibrator(spec.method).fit(score[ok], yv[ok].astype(int))
         self.training_["calibration_rows"] = int(ok.sum())
         self.training_["calibration_events"] = int(yv[ok].sum())
 
@@ -260,13 +307,21 @@ class RiskModel:
         w = self.weights_.to_numpy()
         score = index_score(Fv, w, decimals=self.config.score_decimals)
         contrib = index_contributions(Fv, w)
+        ml = getattr(self, "ml_scorer_", None) if self.config.scorer is not None else None
+        if self.config.scorer is not None and ml is None:
+            raise NotFittedError("config.scorer is set: fit the model on an inventory with outcomes")
         q = self.config.quota
         tie_keys = [
             pd.to_numeric(inv[k], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
             for k in q.tie_break
             if k in inv.columns
         ]
-        probability = self._probability(score)
+        if ml is not None:
+            probability = ml.predict_proba(self._ml_design(inv))[:, 1]
+            # the calibrated probability is the ranked (strictly monotone) quantity
+            score = np.round(probability, self.config.score_decimals)
+        else:
+            probability = self._probability(score)
         ga = self.grader_.grade_arrays(
             score,
             inv[q.by].to_numpy() if q.by in inv.columns else np.zeros(len(inv), dtype=np.int64),
@@ -374,7 +429,18 @@ class RiskModel:
         from riskgrade.io import atomic_path
 
         path = Path(path)
-        text = json.dumps(self.to_card(), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+        card = self.to_card()
+        ml = getattr(self, "ml_scorer_", None)
+        if ml is not None:
+            # the fitted supervised scorer goes beside the card as skops (never pickle);
+            # the card names the file and pins its SHA-256
+            from riskgrade.io import file_sha256
+            from riskgrade.persistence import save_scorer
+
+            side = path.with_name(path.stem + ".scorer.skops")
+            save_scorer(ml, side)
+            card["ml_scorer"] = {"file": side.name, "sha256": file_sha256(side)}
+        text = json.dumps(card, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
         with atomic_path(path) as tmp:
             tmp.write_text(text, encoding="utf-8")
         return path
@@ -402,6 +468,27 @@ class RiskModel:
             from riskgrade.calibration import ScoreCalibrator
 
             model.calibrator_ = ScoreCalibrator.from_dict(card["calibrator"])
+        if config.scorer is not None:
+            ref = card.get("ml_scorer")
+            if not isinstance(ref, dict) or source is None:
+                raise ConfigError(
+                    "the model card's config has a supervised scorer but no saved scorer file "
+                    "(load the card with RiskModel.load from the folder it was saved in)",
+                    source=source,
+                )
+            from riskgrade.io import file_sha256
+            from riskgrade.persistence import load_scorer
+
+            side = Path(source).with_name(str(ref.get("file", "")))
+            if not side.is_file():
+                raise ConfigError(
+                    f"scorer file {side.name!r} named by the model card is missing", source=source
+                )
+            if file_sha256(side) != ref.get("sha256"):
+                raise ConfigError(
+                    f"scorer file {side.name!r} does not match the SHA-256 in the model card", source=source
+                )
+            model.ml_scorer_ = load_scorer(side)
         return model
 
     @classmethod
