@@ -7,7 +7,7 @@ each unit's risk points, and keeps an audit trail of every decision.
 
 from riskgrade import catalogs, datasets
 from riskgrade._version import __version__
-from riskgrade.config import RiskModelConfig, config_hash, default_config, load_config
+from riskgrade.config import RiskModelConfig, config_from_dict, config_hash, default_config, load_config
 from riskgrade.exceptions import (
     ConfigError,
     ConsistencyWarning,
@@ -52,6 +52,7 @@ __all__ = [
     "WeightingError",
     "__version__",
     "catalogs",
+    "config_from_dict",
     "config_hash",
     "datasets",
     "default_config",
