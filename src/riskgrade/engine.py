@@ -67,7 +67,7 @@ from riskgrade.grading import AUDIT_COLUMNS, provisional_levels, quota_from_orde
 from riskgrade.io import _FORMULA_START, _read_csv, _text_types, atomic_path, detect_encoding
 from riskgrade.results import RESULT_COLUMNS
 from riskgrade.schema import find_failures
-from riskgrade.scoring import index_contributions, index_score
+from riskgrade.scoring import _sums, index_score
 
 __all__ = ["EngineSummary", "default_memory_limit", "grade_file", "parse_memory"]
 
@@ -244,22 +244,39 @@ class _UnitCodes:
     """Unit value -> dense code in order of first appearance (only equality is used)."""
 
     def __init__(self) -> None:
-        self.index: dict[Any, int] = {}
-        self.values: list[Any] = []
+        self.known: pa.Array | None = None
+        self.chunks: list[pa.Array] = []
+
+    @property
+    def values(self) -> list[Any]:
+        return self.known.to_pylist() if self.known is not None else []
+
+    def __len__(self) -> int:
+        return 0 if self.known is None else len(self.known)
 
     def codes(self, col: pa.ChunkedArray | pa.Array) -> np.ndarray:
         enc = pc.dictionary_encode(col)
         if isinstance(enc, pa.ChunkedArray):
             enc = enc.combine_chunks()
-        values = enc.dictionary.to_pylist()
-        lut = np.empty(len(values), dtype=np.int32)
-        for i, v in enumerate(values):
-            code = self.index.get(v)
-            if code is None:
-                code = len(self.values)
-                self.index[v] = code
-                self.values.append(v)
-            lut[i] = code
+        dic = enc.dictionary
+        if pa.types.is_large_string(dic.type):
+            dic = dic.cast(pa.string())
+        if self.known is None:
+            self.known = dic
+            lut = np.arange(len(dic), dtype=np.int32)
+        else:
+            pos = pc.index_in(dic, value_set=self.known)
+            new = pc.is_null(pos)
+            if pc.any(new).as_py():
+                fresh = dic.filter(new)
+                start = len(self.known)
+                self.known = pa.concat_arrays([self.known, fresh])
+                pos = pc.if_else(
+                    new,
+                    pa.array(np.cumsum(new.to_numpy(zero_copy_only=False)) - 1 + start, pa.int32()),
+                    pos,
+                )
+            lut = pos.to_numpy(zero_copy_only=False).astype(np.int32)
         idx = enc.indices.to_numpy(zero_copy_only=False)
         return lut[idx]
 
@@ -598,7 +615,7 @@ class _Run:
                     ipc = pa.ipc.new_file(str(ipc_path), kt.schema)
                     self.ipc_path = ipc_path
                 ipc.write_table(kt)
-                cnt = np.bincount(g, minlength=len(self.units.values))
+                cnt = np.bincount(g, minlength=len(self.units))
                 if len(p1.counts) < len(cnt):
                     p1.counts = np.concatenate([p1.counts, np.zeros(len(cnt) - len(p1.counts), np.int64)])
                 p1.counts[: len(cnt)] += cnt
@@ -707,7 +724,7 @@ class _Run:
     def quota(self) -> None:
         q = self.quota_policy
         grader = self.model.grader_
-        self.n_units = len(self.units.values)
+        self.n_units = len(self.units)
         if self.engine == "local":
             g = np.concatenate(self.keys["g"]) if self.keys["g"] else np.zeros(0, np.int32)
             counts = np.bincount(g, minlength=self.n_units).astype(np.int64)
@@ -891,8 +908,7 @@ class _Run:
 
     def _output_batch(self, t: pa.Table, g, rank, flags, counts) -> pa.Table:
         F = factor_matrix(t, self.catalog)
-        score = index_score(F, self.w, decimals=self.dec)
-        contrib = index_contributions(F, self.w)
+        score, contrib = score_and_contributions(F, self.w, self.dec)
         prov = provisional_levels(score, self.config.levels)
         demoted = (flags & FLAG_DEMOTED) > 0
         level = prov.astype(np.int64)
@@ -928,6 +944,21 @@ class _Run:
         cols = [_restore(c, self.types0.get(nm)) for c, nm in zip(t.columns, t.column_names, strict=True)]
         cols += list(added.values())
         return pa.table(cols, names=[*t.column_names, *added])
+
+
+def score_and_contributions(F: np.ndarray, w: np.ndarray, decimals: int) -> tuple[np.ndarray, np.ndarray]:
+    """Index scores and contributions with the weighted sums computed once.
+
+    The same operations as :func:`~riskgrade.scoring.index_score` and
+    :func:`~riskgrade.scoring.index_contributions`, so the same bits.
+    """
+    num, den = _sums(F, w)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s = num / den
+        c = np.where(np.isnan(F), 0.0, F) * w[None, :] / den[:, None]
+    s[den <= 0] = np.nan
+    c[den <= 0] = np.nan
+    return np.round(s, decimals), c
 
 
 def _restore(col: pa.ChunkedArray, orig: pa.DataType | None) -> pa.ChunkedArray:

@@ -75,9 +75,7 @@ def batch_is_valid(table: pa.Table, config: RiskModelConfig) -> bool:
                 return False
         elif not pa.types.is_integer(col.type):
             return False
-    ids = table.column("risk_point_id")
-    if pc.count_distinct(ids).as_py() != table.num_rows:
-        return False
+    # ids repeated within or across batches: the engine checks the whole input at once
     if "scope" in present and not _enum_ok(table.column("scope"), SCOPES):
         return False
     if "category" in present:
