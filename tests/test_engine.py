@@ -189,15 +189,14 @@ from riskgrade.engine import grade_file
 pool = pa.default_memory_pool()
 tracemalloc.start()
 # warm up: lazy imports and caches are not working memory
-grade_file(riskgrade.datasets.SAMPLE_PATH if hasattr(riskgrade.datasets, "SAMPLE_PATH") else sys.argv[5],
-           sys.argv[2], engine=sys.argv[3], memory_limit=int(sys.argv[4]))
+grade_file(sys.argv[5], sys.argv[2], engine=sys.argv[3], memory_limit=int(sys.argv[4]))
 base = pool.bytes_allocated()
 warm = pool.max_memory()
 py_base = tracemalloc.get_traced_memory()[0]
 tracemalloc.reset_peak()
 s = grade_file(sys.argv[1], sys.argv[2], engine=sys.argv[3], memory_limit=int(sys.argv[4]))
-print(json.dumps({"pool": pool.max_memory() - base, "warm": warm, "py": tracemalloc.get_traced_memory()[1] - py_base,
-                  "groups": s.groups}))
+py = tracemalloc.get_traced_memory()[1] - py_base
+print(json.dumps({"pool": pool.max_memory() - base, "warm": warm, "py": py, "groups": s.groups}))
 """
 
 
