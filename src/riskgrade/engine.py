@@ -29,26 +29,22 @@ renamed when complete) and removes the temporary files.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import math
 import os
 import tempfile
-import threading
 import time
 import types
 import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
 from riskgrade.engine_check import batch_is_valid
 from riskgrade.engine_core import (
@@ -56,15 +52,24 @@ from riskgrade.engine_core import (
     FLAG_EXCEPTION,
     FLAG_TIE,
     as_float,
-    canonical_table,
     factor_matrix,
     grading_order,
     ints_to_score,
     score_ints,
 )
+from riskgrade.engine_io import (
+    _compact,
+    _input_hash,
+    _restore,
+    _Source,
+    _TypesChanged,
+    _UnitCodes,
+    _Writer,
+    neutralise,
+)
 from riskgrade.exceptions import DataWarning, InventoryValidationError
 from riskgrade.grading import AUDIT_COLUMNS, provisional_levels, quota_from_order
-from riskgrade.io import _FORMULA_START, _read_csv, _text_types, atomic_path, detect_encoding
+from riskgrade.io import atomic_path
 from riskgrade.results import RESULT_COLUMNS
 from riskgrade.schema import find_failures
 from riskgrade.scoring import _sums, index_score
@@ -124,242 +129,6 @@ class EngineSummary:
     groups: int = 1
     audit: pd.DataFrame | None = None
     provenance: dict[str, Any] = field(default_factory=dict)
-
-
-# ---------------------------------------------------------------------------------- sources
-class _Source:
-    """A re-readable source of canonical record batches."""
-
-    def __init__(self, source: Any, config: Any, *, encoding: str | None, block_size: int) -> None:
-        self.config = config
-        self.mapping = dict(config.columns)
-        self.block_size = block_size
-        self.pinned: dict[str, pa.DataType] = {}
-        self.table: pa.Table | None = None
-        self.path: Path | None = None
-        self.kind = "table"
-        if isinstance(source, pd.DataFrame):
-            self.table = pa.Table.from_pandas(source, preserve_index=False)
-            self.table = self.table.replace_schema_metadata(None)
-        elif isinstance(source, pa.Table):
-            self.table = source
-        else:
-            self.path = Path(source)
-            if not self.path.exists():
-                raise FileNotFoundError(f"inventory file not found: {self.path}")
-            sfx = [s.lower() for s in self.path.suffixes]
-            self.kind = "parquet" if (".parquet" in sfx or ".pq" in sfx) else "csv"
-            if self.kind == "csv":
-                if self.path.stat().st_size == 0:
-                    _read_csv(self.path, "utf-8", config)  # raises the 'empty' failure
-                # a smaller sample than the default 1 MiB when the budget is small
-                self.encoding = encoding or detect_encoding(self.path, sample=min(1 << 20, 8 * block_size))
-
-    @property
-    def source_name(self) -> str:
-        return str(self.path) if self.path is not None else "<DataFrame>"
-
-    def batches(self) -> Iterator[pa.Table]:
-        if self.table is not None:
-            rows = max(1, self.block_size // 64)
-            for b in self.table.to_batches(max_chunksize=rows):
-                yield canonical_table(b, self.mapping)
-            return
-        assert self.path is not None
-        if self.kind == "parquet":
-            pf = pq.ParquetFile(self.path)
-            rows = max(1, self.block_size // 128)
-            for b in pf.iter_batches(batch_size=rows):
-                yield canonical_table(b, self.mapping)
-            return
-        enc = self.encoding
-        pa_enc = "utf8" if enc.lower().replace("-", "") in ("utf8", "utf8sig") else enc
-        types_ = dict(_text_types(self.config))
-        types_.update(self.pinned)
-        try:
-            reader = pacsv.open_csv(
-                self.path,
-                read_options=pacsv.ReadOptions(encoding=pa_enc, block_size=self.block_size),
-                convert_options=pacsv.ConvertOptions(column_types=types_, strings_can_be_null=True),
-            )
-        except pa.ArrowInvalid as err:
-            _read_csv(self.path, enc, self.config)  # raises the file-level failure
-            raise _TypesChanged(str(err)) from None  # pragma: no cover
-        for b in _csv_batches(reader):
-            yield canonical_table(b, self.mapping)
-
-    def pin_types(self) -> bool:
-        """After a type change mid-file: read numeric columns as float64 / text from then on."""
-        assert self.path is not None and self.kind == "csv"
-        t = _read_csv(self.path, self.encoding, self.config)  # whole-file inference, rare path
-        pinned = {}
-        for name, typ in zip(t.column_names, t.schema.types, strict=True):
-            if not pa.types.is_string(typ):
-                pinned[name] = typ
-        changed = pinned != self.pinned
-        self.pinned = pinned
-        return changed
-
-
-class _TypesChanged(Exception):
-    """The streaming CSV reader met a value that does not fit the inferred type."""
-
-
-def _csv_batches(reader: Any) -> Iterator[pa.RecordBatch]:
-    while True:
-        try:
-            b = reader.read_next_batch()
-        except StopIteration:
-            return
-        except pa.ArrowInvalid as err:
-            raise _TypesChanged(str(err)) from None
-        yield b
-
-
-def _input_hash(source: _Source) -> tuple[Callable[[], str | None], threading.Thread | None]:
-    """SHA-256 of the input file computed in a background thread."""
-    if source.path is None:
-        return (lambda: None), None
-    box: dict[str, str] = {}
-
-    def run() -> None:
-        h = hashlib.sha256()
-        with open(source.path, "rb") as fh:  # type: ignore[arg-type]
-            while block := fh.read(1 << 18):
-                h.update(block)
-        box["h"] = h.hexdigest()
-
-    th = threading.Thread(target=run, daemon=True)
-    th.start()
-
-    def get() -> str | None:
-        th.join()
-        return box.get("h")
-
-    return get, th
-
-
-# ---------------------------------------------------------------------------------- units
-class _UnitCodes:
-    """Unit value -> dense code in order of first appearance (only equality is used)."""
-
-    def __init__(self) -> None:
-        self.known: pa.Array | None = None
-        self.chunks: list[pa.Array] = []
-
-    @property
-    def values(self) -> list[Any]:
-        return self.known.to_pylist() if self.known is not None else []
-
-    def __len__(self) -> int:
-        return 0 if self.known is None else len(self.known)
-
-    def codes(self, col: pa.ChunkedArray | pa.Array) -> np.ndarray:
-        enc = pc.dictionary_encode(col)
-        if isinstance(enc, pa.ChunkedArray):
-            enc = enc.combine_chunks()
-        dic = enc.dictionary
-        if pa.types.is_large_string(dic.type):
-            dic = dic.cast(pa.string())
-        if self.known is None:
-            self.known = dic
-            lut = np.arange(len(dic), dtype=np.int32)
-        else:
-            pos = pc.index_in(dic, value_set=self.known)
-            new = pc.is_null(pos)
-            if pc.any(new).as_py():
-                fresh = dic.filter(new)
-                start = len(self.known)
-                self.known = pa.concat_arrays([self.known, fresh])
-                pos = pc.if_else(
-                    new,
-                    pa.array(np.cumsum(new.to_numpy(zero_copy_only=False)) - 1 + start, pa.int32()),
-                    pos,
-                )
-            lut = pos.to_numpy(zero_copy_only=False).astype(np.int32)
-        idx = enc.indices.to_numpy(zero_copy_only=False)
-        return lut[idx]
-
-    def lookup(self, col: pa.ChunkedArray | pa.Array) -> np.ndarray:
-        return self.codes(col)
-
-
-# ---------------------------------------------------------------------------------- writers
-class _Writer:
-    """CSV (BOM, formula neutralisation) or Parquet writer into an open file."""
-
-    def __init__(self, fh: IO[bytes], fmt: str, provenance: dict[str, Any]) -> None:
-        self.fh = fh
-        self.fmt = fmt
-        self.prov = provenance
-        self.writer: Any = None
-        self.schema: pa.Schema | None = None
-
-    def write(self, table: pa.Table) -> None:
-        if self.writer is None:
-            self.schema = table.schema
-            if self.fmt == "parquet":
-                prov = json.dumps(self.prov, ensure_ascii=False, sort_keys=True, indent=2)
-                schema = table.schema.with_metadata({b"riskgrade": prov.encode("utf-8")})
-                self.schema = schema
-                self.writer = pq.ParquetWriter(self.fh, schema, compression="zstd")
-            else:
-                self.fh.write(b"\xef\xbb\xbf")
-                self.writer = pacsv.CSVWriter(
-                    self.fh, table.schema, write_options=pacsv.WriteOptions(quoting_style="needed")
-                )
-        assert self.schema is not None
-        if table.schema != self.schema:
-            table = table.cast(self.schema)
-        if self.fmt == "csv":
-            table = neutralise(table)
-        self.writer.write_table(table)
-
-    def close(self) -> None:
-        if self.writer is not None:
-            self.writer.close()
-
-
-def neutralise(table: pa.Table) -> pa.Table:
-    """Prefix ``'`` to text cells that start like a formula (as :func:`riskgrade.io.write_frame`)."""
-    cols = table.columns
-    changed = False
-    starts = pa.array(list(_FORMULA_START))
-    for i, (col, fld) in enumerate(zip(cols, table.schema, strict=True)):
-        if not (pa.types.is_string(fld.type) or pa.types.is_large_string(fld.type)):
-            continue
-        first = pc.utf8_slice_codeunits(col, 0, 1)
-        risky = pc.is_in(first, value_set=starts.cast(fld.type))
-        if pc.any(risky).as_py():
-            quote = pa.scalar("'", type=fld.type)
-            empty = pa.scalar("", type=fld.type)
-            cols[i] = pc.if_else(risky, pc.binary_join_element_wise(quote, col, empty), col)
-            changed = True
-    return pa.table(cols, names=table.column_names) if changed else table
-
-
-# ---------------------------------------------------------------------------------- compaction
-def _compact(table: pa.Table) -> pa.Table:
-    """Smaller in-memory form of a batch kept for pass 2 (restored by casting back)."""
-    cols = []
-    for col in table.columns:
-        t = col.type
-        if pa.types.is_int64(t) and len(col):
-            mm = pc.min_max(col).as_py()
-            lo, hi = mm["min"], mm["max"]
-            if lo is not None:
-                for nt, bound in ((pa.int8(), 1 << 7), (pa.int16(), 1 << 15), (pa.int32(), 1 << 31)):
-                    if -bound <= lo and hi < bound:
-                        col = pc.cast(col, nt)
-                        break
-        elif (
-            (pa.types.is_string(t) or pa.types.is_large_string(t))
-            and len(col) > 64
-            and pc.count_distinct(col).as_py() * 4 < len(col)
-        ):
-            col = pc.dictionary_encode(col)
-        cols.append(col)
-    return pa.table(cols, names=table.column_names)
 
 
 # ---------------------------------------------------------------------------------- engine
@@ -959,18 +728,6 @@ def score_and_contributions(F: np.ndarray, w: np.ndarray, decimals: int) -> tupl
     s[den <= 0] = np.nan
     c[den <= 0] = np.nan
     return np.round(s, decimals), c
-
-
-def _restore(col: pa.ChunkedArray, orig: pa.DataType | None) -> pa.ChunkedArray:
-    t = col.type
-    if orig is not None and t != orig:
-        return pc.cast(col, orig)
-    if pa.types.is_floating(t) and col.null_count != len(col):
-        # NaN becomes null, as in a pandas round trip
-        isn = pc.is_nan(col)
-        if pc.any(isn).as_py():
-            return pc.if_else(isn, pa.scalar(None, t), col)
-    return col
 
 
 def _sorted_fc(parts: list[pd.DataFrame]) -> pd.DataFrame:
