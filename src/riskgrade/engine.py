@@ -242,8 +242,12 @@ def grade_file(
                 raise ValueError(f"fmt must be 'csv' or 'parquet', got {ofmt!r}")
             rej_rows: list[pa.Table] = []
             with atomic_path(out) as tmp, open(tmp, "wb") as fh:
-                w = _Writer(fh, ofmt, prov)
-                run.pass2(w, rej_rows)
+                w = _Writer(fh, ofmt, prov, threads=min(4, os.cpu_count() or 1))
+                try:
+                    run.pass2(w, rej_rows)
+                except BaseException:
+                    w.abort()
+                    raise
                 w.close()
                 if ofmt == "csv":
                     side = out.with_name(out.name + ".meta.json")

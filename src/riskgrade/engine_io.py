@@ -12,7 +12,9 @@ from __future__ import annotations
 import hashlib
 import json
 import threading
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, Any
 
@@ -189,17 +191,24 @@ class _UnitCodes:
 
 # ---------------------------------------------------------------------------------- writers
 class _Writer:
-    """CSV (BOM, formula neutralisation) or Parquet writer into an open file."""
+    """CSV (BOM, formula neutralisation) or Parquet writer into an open file.
 
-    def __init__(self, fh: IO[bytes], fmt: str, provenance: dict[str, Any]) -> None:
+    CSV batches are formatted to text in a small thread pool (pyarrow releases the GIL)
+    and written in order, so formatting overlaps with scoring the next batch.
+    """
+
+    def __init__(self, fh: IO[bytes], fmt: str, provenance: dict[str, Any], *, threads: int = 2) -> None:
         self.fh = fh
         self.fmt = fmt
         self.prov = provenance
         self.writer: Any = None
         self.schema: pa.Schema | None = None
+        self.threads = max(1, threads)
+        self.pool: Any = None
+        self.pending: deque = deque()
 
     def write(self, table: pa.Table) -> None:
-        if self.writer is None:
+        if self.schema is None:
             self.schema = table.schema
             if self.fmt == "parquet":
                 prov = json.dumps(self.prov, ensure_ascii=False, sort_keys=True, indent=2)
@@ -208,19 +217,44 @@ class _Writer:
                 self.writer = pq.ParquetWriter(self.fh, schema, compression="zstd")
             else:
                 self.fh.write(b"\xef\xbb\xbf")
-                self.writer = pacsv.CSVWriter(
-                    self.fh, table.schema, write_options=pacsv.WriteOptions(quoting_style="needed")
-                )
-        assert self.schema is not None
+                head = pa.BufferOutputStream()
+                pacsv.write_csv(table.slice(0, 0), head, write_options=_CSV_OPTIONS)
+                self.fh.write(head.getvalue().to_pybytes())
+                self.pool = ThreadPoolExecutor(max_workers=self.threads)
         if table.schema != self.schema:
             table = table.cast(self.schema)
-        if self.fmt == "csv":
-            table = neutralise(table)
-        self.writer.write_table(table)
+        if self.fmt == "parquet":
+            self.writer.write_table(table)
+            return
+        self.pending.append(self.pool.submit(_format_csv, table))
+        while len(self.pending) > self.threads:
+            self.fh.write(self.pending.popleft().result())
 
     def close(self) -> None:
+        while self.pending:
+            self.fh.write(self.pending.popleft().result())
+        if self.pool is not None:
+            self.pool.shutdown()
         if self.writer is not None:
             self.writer.close()
+
+    def abort(self) -> None:
+        """Drop pending work (after an error or an interrupt)."""
+        for f in self.pending:
+            f.cancel()
+        self.pending.clear()
+        if self.pool is not None:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+
+
+_CSV_OPTIONS = pacsv.WriteOptions(quoting_style="needed")
+_CSV_ROWS = pacsv.WriteOptions(quoting_style="needed", include_header=False)
+
+
+def _format_csv(table: pa.Table) -> pa.Buffer:
+    buf = pa.BufferOutputStream()
+    pacsv.write_csv(neutralise(table), buf, write_options=_CSV_ROWS)
+    return buf.getvalue()
 
 
 def neutralise(table: pa.Table) -> pa.Table:
