@@ -258,3 +258,31 @@ def test_sigint_leaves_no_output(tmp_path):
     assert b"nothing written" in err
     assert not out.exists()
     assert not list(tmp_path.glob(".out.csv*"))
+
+
+# ---------------------------------------------------------------------------------- CLI
+def test_cli_engines_write_the_same_file(inv_csv, tmp_path, capsys):
+    from riskgrade.cli import main
+
+    outs = {}
+    for engine in ("local", "stream"):
+        out = tmp_path / f"{engine}.csv"
+        args = ["score", str(inv_csv), "-o", str(out), "--engine", engine, "--memory-limit", "1MB"]
+        assert main(args) == 0
+        outs[engine] = out
+        err = capsys.readouterr().err
+        assert f"({engine} engine)" in err and "units over the cap before the quota" in err
+        assert "rows/s" in err
+    assert filecmp.cmp(outs["local"], outs["stream"], shallow=False)
+    assert main(["score", str(inv_csv), "-o", str(tmp_path / "q.csv"), "--engine", "stream", "-q"]) == 0
+    assert capsys.readouterr().err == ""
+
+
+def test_cli_engine_usage_errors(inv_csv, tmp_path, capsys):
+    from riskgrade.cli import EXIT_USAGE, main
+
+    assert main(["score", str(inv_csv), "-o", "-", "--engine", "stream"]) == EXIT_USAGE
+    out = str(tmp_path / "x.csv")
+    assert main(["score", str(inv_csv), "-o", out, "--memory-limit", "lots"]) == EXIT_USAGE
+    assert "expected a size" in capsys.readouterr().err
+    assert not (tmp_path / "x.csv").exists()
