@@ -112,3 +112,25 @@ def test_properties(X, data):
         np.testing.assert_allclose(critic_weights(X[:, perm]).to_numpy(), w[perm], atol=1e-9)
         Y = X * 3.5 + 10
         np.testing.assert_allclose(critic_weights(Y).to_numpy(), w, atol=1e-9)
+
+
+def test_diakoulaki_1995_data_cross_check_scikit_criteria():
+    """Not a published-figure check: the 8 x 3 matrix of Diakoulaki, Mavrotas &
+    Papayannakis (1995), Comput. Oper. Res. 22(7), 763-770, as transcribed in the
+    scikit-criteria test suite (tests/preprocessing/test_weighters.py,
+    ``test_CRITIC_diakoulaki1995determining``), against the weights scikit-criteria computes
+    for it (min-max normalisation, Pearson). The weights printed in the 1995 paper were not
+    available to check."""
+    X = np.array(
+        [
+            [61, 1.08, 4.33],
+            [20.7, 0.26, 4.34],
+            [16.3, 1.98, 2.53],
+            [9.0, 3.29, 1.65],
+            [5.4, 2.77, 2.33],
+            [4.0, 4.12, 1.21],
+            [-6.1, 3.52, 2.10],
+            [-34.6, 3.31, 0.98],
+        ]
+    )
+    np.testing.assert_allclose(critic_weights(X), [0.20222554, 0.48090173, 0.31687273], atol=5e-9)

@@ -207,3 +207,46 @@ def test_scale_invariance_and_permutation(X, c, data):
         Y[:, j] *= c
         np.testing.assert_allclose(entropy_weights(Y).to_numpy(), w, atol=1e-9)
         np.testing.assert_allclose(entropy_weights(X[:, perm]).to_numpy(), w[perm], atol=1e-12)
+
+
+def test_kat_ersoy_2021():
+    """Ersoy, Y. (2021). Equipment selection for an e-commerce company using entropy-based
+    TOPSIS, EDAS and CODAS methods during the COVID-19. LogForum 17(3), 341-358,
+    doi:10.17270/J.LOG.2021.603: the 6 x 6 equipment matrix and its entropy weights, printed
+    to three decimals (entropy on the raw values, p_ij = x_ij / sum_i x_ij). Matrix and
+    weights as transcribed in the pyrepo-mcda test suite (tests/test_weighting_methods.py,
+    ``test_Entropy3``); the table number in the paper was not checked."""
+    X = np.array(
+        [
+            [256, 8, 41, 1.6, 1.77, 7347.16],
+            [256, 8, 32, 1.0, 1.8, 6919.99],
+            [256, 8, 53, 1.6, 1.9, 8400],
+            [256, 8, 41, 1.0, 1.75, 6808.9],
+            [512, 8, 35, 1.6, 1.7, 8479.99],
+            [256, 4, 35, 1.6, 1.7, 7499.99],
+        ]
+    )
+    w = entropy_weights(X)
+    np.testing.assert_allclose(w, [0.405, 0.221, 0.134, 0.199, 0.007, 0.034], atol=5e-4)
+
+
+def test_kat_lee_chang_2018():
+    """Lee, H. C. & Chang, C. T. (2018). Comparative analysis of MCDM methods for ranking
+    renewable energy sources in Taiwan. Renew. Sustain. Energy Rev. 92, 883-896,
+    doi:10.1016/j.rser.2018.05.007: the 5 x 10 matrix (five energy sources, ten criteria,
+    cost and benefit mixed; entropy on the raw values) and its entropy weights, printed to
+    three decimals. Matrix and weights as transcribed in the pyrepo-mcda test suite
+    (tests/test_weighting_methods.py, ``test_Entropy4``); the table number in the paper was
+    not checked."""
+    X = np.array(
+        [
+            [4550, 30, 6.74, 20, 15, 5, 85, 150, 0.87, 4.76],
+            [3005, 60.86, 2.4, 35, 27, 4, 26, 200, 0.17, 4.51],
+            [2040, 14.85, 1.7, 90, 25, 5, 26, 500, 0.27, 4.19],
+            [3370, 99.4, 3.25, 25.3, 54, 3, 45, 222, 0.21, 3.78],
+            [3920, 112.6, 4.93, 11.4, 71.7, 2, 50, 100, 0.25, 4.11],
+        ]
+    )
+    w = entropy_weights(X, directions=[-1, -1, -1, 1, 1, 1, -1, -1, 1, 1])
+    expected = [0.026, 0.154, 0.089, 0.199, 0.115, 0.040, 0.080, 0.123, 0.172, 0.002]
+    np.testing.assert_allclose(w, expected, atol=5e-4)
