@@ -132,7 +132,7 @@ def overrides_from_frame(frame: pd.DataFrame) -> list[Override]:
     failures: list[dict[str, Any]] = []
     fields = set(Override.model_fields)
     for i, rec in enumerate(frame.to_dict(orient="records")):
-        data = {k: (None if _na(v) else v) for k, v in rec.items() if k in fields}
+        data: dict[str, Any] = {k: (None if _na(v) else v) for k, v in rec.items() if k in fields}
         data = {k: v for k, v in data.items() if v is not None or k == "justification"}
         for k in ("approved_on", "expires_on"):
             if isinstance(data.get(k), pd.Timestamp):

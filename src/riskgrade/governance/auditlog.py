@@ -153,6 +153,7 @@ class AuditLog:
     """
 
     __slots__ = ("_entries",)
+    _entries: tuple[AuditEntry, ...]
 
     def __init__(self) -> None:
         object.__setattr__(self, "_entries", ())

@@ -67,6 +67,11 @@ OWNER_COLUMNS = [
 ]
 
 
+def _default_direct_by_scope() -> dict[str, OrgRole]:
+    """Default :attr:`ResponsibilityMapping.direct_by_scope`."""
+    return {"post": "post_holder", "division": "division_head", "unit": "principal_leader"}
+
+
 class ResponsibilityMapping(BaseModel):
     """Which organisation role bears which responsibility at each level.
 
@@ -91,13 +96,7 @@ class ResponsibilityMapping(BaseModel):
             3: {"overall": "division_head", "direct": "direct"},
         }
     )
-    direct_by_scope: dict[str, OrgRole] = Field(
-        default_factory=lambda: {
-            "post": "post_holder",
-            "division": "division_head",
-            "unit": "principal_leader",
-        }
-    )
+    direct_by_scope: dict[str, OrgRole] = Field(default_factory=_default_direct_by_scope)
     default_scope: str = "post"
 
     @model_validator(mode="after")

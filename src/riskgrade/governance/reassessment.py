@@ -240,8 +240,8 @@ def compare_assessments(
         diff[:, j] = ~_same(a, b)
     fchanged = diff.any(axis=1)
     changed_text = np.full(len(both), "", dtype=object)
-    for k in np.flatnonzero(fchanged):
-        changed_text[k] = ";".join(n for n, d in zip(names, diff[k], strict=True) if d)
+    for r in np.flatnonzero(fchanged):
+        changed_text[r] = ";".join(n for n, d in zip(names, diff[r], strict=True) if d)
 
     if config_changed is None:
         if pp is not None and pc is not None:
@@ -287,10 +287,10 @@ def compare_assessments(
     ft[pos_both] = changed_text
     out["factors_changed"] = ft
     cols = list(COMPARISON_COLUMNS)
-    for name, col in (("level_counterfactual", cf_col), ("level_counterfactual_reverse", rev_col)):
-        if col is not None:
+    for name, levels in (("level_counterfactual", cf_col), ("level_counterfactual_reverse", rev_col)):
+        if levels is not None:
             out[name] = pd.array(
-                [None if np.isnan(v) else int(v) for v in col.reindex(ids).to_numpy(dtype=float)],
+                [None if np.isnan(v) else int(v) for v in levels.reindex(ids).to_numpy(dtype=float)],
                 dtype="Int64",
             )
             cols.append(name)
