@@ -47,6 +47,7 @@ from sklearn.utils import metadata_routing
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
+from riskgrade.calibration_maps import VennAbersMap
 from riskgrade.calibrators import CALIBRATION_METHODS, check_binary, choose_method, make_map
 from riskgrade.exceptions import DataWarning
 from riskgrade.factors import FactorCatalog
@@ -386,12 +387,13 @@ class MLScorer(ClassifierMixin, BaseEstimator):
     def predict_interval(self, X: Any) -> np.ndarray:
         """Venn-Abers probability interval ``[p0, p1]`` per row (``calibration="venn_abers"``)."""
         check_is_fitted(self, "estimator_")
-        if self.calibration_ != "venn_abers":
+        calibrator = self.calibrator_
+        if self.calibration_ != "venn_abers" or not isinstance(calibrator, VennAbersMap):
             raise ValueError(
                 f"predict_interval needs calibration='venn_abers'; this scorer uses {self.calibration_!r}"
             )
         p = self._base_p(self.estimator_, self._design(X, reset=False))
-        return self.calibrator_.predict_interval(p)
+        return calibrator.predict_interval(p)
 
     predict_proba_interval = predict_interval
 
