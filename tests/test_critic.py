@@ -134,3 +134,13 @@ def test_diakoulaki_1995_data_cross_check_scikit_criteria():
         ]
     )
     np.testing.assert_allclose(critic_weights(X), [0.20222554, 0.48090173, 0.31687273], atol=5e-9)
+
+
+def test_perfect_correlation_detected_after_affine_rescaling():
+    """Regression: two columns with r = 1 (up to rounding) raise for X and for 3.5 X + 10
+    alike; before, X gave weights from rounding noise and 3.5 X + 10 raised."""
+    X = np.zeros((7, 2))
+    X[3] = [323.0, 1.0]
+    for Z in (X, X * 3.5 + 10):
+        with pytest.raises(WeightingError, match="perfectly correlated"):
+            critic_weights(Z)

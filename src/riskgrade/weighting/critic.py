@@ -27,6 +27,8 @@ from riskgrade.weighting.entropy import _BLOCK_ELEMENTS, _Columns, _directions, 
 
 __all__ = ["critic_weights"]
 
+_R_ONE_TOL = 1e-12  # |1 - r| below this is taken as perfect correlation
+
 
 def _row_blocks(cols: _Columns) -> Any:
     """Yield ``(start, block)`` with ``block`` float64 of shape (n_cols, b), all columns."""
@@ -201,6 +203,9 @@ def critic_weights(
     else:
         rho = _spearman(cols, keep, nan_policy)
     rho = np.clip(rho, -1.0, 1.0) * np.outer(sign[keep], sign[keep])
+    # r within rounding of 1 is r = 1: otherwise the perfect-correlation error below depends on
+    # the last bit of the scatter matrix (it changed under x -> 3.5 x + 10)
+    rho[rho > 1.0 - _R_ONE_TOL] = 1.0
     np.fill_diagonal(rho, 1.0)
     info = np.zeros(n)
     info[keep] = sigma[keep] * (1.0 - rho).sum(axis=1)
