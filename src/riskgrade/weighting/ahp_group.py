@@ -29,7 +29,7 @@ from __future__ import annotations
 import html
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 import pandas as pd
@@ -41,6 +41,15 @@ from riskgrade.weighting.ahp_input import judgement_matrix
 from riskgrade.weighting.ri_tables import get_ri_table
 
 __all__ = ["AHPGroupResult", "ahp_group", "kendall_w"]
+
+
+class _AHPOptions(TypedDict):
+    """Options passed to :func:`ahp` for every matrix of a group."""
+
+    ri_table: str
+    threshold: float | str
+    completion: str
+    method: str
 
 
 def kendall_w(weights: np.ndarray) -> tuple[float, float]:
@@ -167,9 +176,9 @@ def _gcompi(a: np.ndarray, w: np.ndarray) -> float:
 
 
 def ahp_group(
-    matrices: Mapping[Hashable, Any] | Sequence[Any],
+    matrices: Mapping[Any, Any] | Sequence[Any],  # Any keys: Mapping is invariant in its key type
     method: str = "aij",
-    expert_weights: Mapping[Hashable, float] | Sequence[float] | None = None,
+    expert_weights: Mapping[Any, float] | Sequence[float] | None = None,
     *,
     priority_method: str = "eigenvector",
     aip_mean: str = "geometric",
@@ -274,12 +283,19 @@ def ahp_group(
         if labels is None:
             labels = lab
         arrays.append(a)
+    if labels is None:  # not reached: at least one matrix was parsed above
+        raise WeightingError("ahp_group needs at least one expert's judgements")
     n = len(labels)
     shapes = {a.shape for a in arrays}
     if len(shapes) > 1:
         raise InconsistentJudgementsError(f"experts compare different numbers of criteria: {sorted(shapes)}")
 
-    opts = {"ri_table": ri_table, "threshold": threshold, "completion": completion, "method": priority_method}
+    opts: _AHPOptions = {
+        "ri_table": ri_table,
+        "threshold": threshold,
+        "completion": completion,
+        "method": priority_method,
+    }
     individual: dict[Hashable, AHPResult | None] = {}
     for name, a in zip(names, arrays, strict=True):
         try:
@@ -308,7 +324,7 @@ def ahp_group(
                 f"AIP needs every expert's own weights, but the comparison graph of {missing_experts} "
                 f"is not connected; use method='aij' or add judgements"
             )
-        wk = np.vstack([individual[k].w for k in names])  # type: ignore[union-attr]
+        wk = np.vstack([r.w for r in (individual[k] for k in names) if r is not None])
         w = np.exp(v @ np.log(wk)) if aip_mean == "geometric" else v @ wk
         w = w / w.sum()
         cr, lam = float("nan"), float("nan")
