@@ -42,10 +42,10 @@ def _check(stack: np.ndarray, reciprocal_tol: float) -> None:
     np.abs(prod, out=prod)
     if prod.max() > reciprocal_tol:
         nonrec = prod > reciprocal_tol
-        cells = [c for c in np.argwhere(nonrec) if c[1] < c[2]][:10]
+        pairs = [c for c in np.argwhere(nonrec) if c[1] < c[2]][:10]
         where = ", ".join(
             f"matrix {k} cell ({i}, {j}) = {stack[k, i, j]:.6g} vs ({j}, {i}) = {stack[k, j, i]:.6g}"
-            for k, i, j in cells
+            for k, i, j in pairs
         )
         raise InconsistentJudgementsError(
             f"{int(nonrec.sum()) // 2} pair(s) are not reciprocal within {reciprocal_tol:g}: {where}"

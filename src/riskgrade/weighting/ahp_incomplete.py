@@ -162,7 +162,8 @@ def complete_matrix(
         return a
     check_connected(a, labels)
     w = llsm_weights(a)
-    iu = np.nonzero(np.triu(missing, 1))
+    rows, cols = np.nonzero(np.triu(missing, 1))
+    iu = (rows, cols)
     x0 = w[iu[0]] / w[iu[1]]
     if completion == "llsm":
         return _fill(a, iu, x0)

@@ -115,12 +115,12 @@ def combine_weights_details(
     elif method == "game_theory":
         G = W @ W.T
         try:
-            a = np.linalg.solve(G, np.diag(G).copy())
+            sol = np.linalg.solve(G, np.diag(G).copy())
         except np.linalg.LinAlgError:
-            a = np.linalg.lstsq(G, np.diag(G).copy(), rcond=None)[0]
-        if not np.isfinite(a).all() or np.abs(a).sum() == 0:
+            sol = np.linalg.lstsq(G, np.diag(G).copy(), rcond=None)[0]
+        if not np.isfinite(sol).all() or np.abs(sol).sum() == 0:
             raise WeightingError("game-theory combination: the linear system has no usable solution")
-        coef = np.abs(a) / np.abs(a).sum()
+        coef = np.abs(sol) / np.abs(sol).sum()
         w = coef @ W
     else:
         raise WeightingError(
