@@ -418,8 +418,8 @@ class _Run:
         if self.engine == "local":
             if not self.keys["ids"]:
                 return None
-            ids = pa.chunked_array(self.keys["ids"])
-            if pc.count_distinct(ids).as_py() == len(ids):
+            ids = _chunks(self.keys["ids"])
+            if _strictly_increasing(ids) or pc.count_distinct(ids).as_py() == len(ids):
                 return None
             pos = self._good_positions()
             s = pd.Series(ids.to_numpy(), index=pos)
@@ -516,7 +516,7 @@ class _Run:
         if self.engine == "local":
             s_int = np.concatenate(self.keys["s"]) if self.keys["s"] else np.zeros(0, np.int64)
             tks = [np.concatenate(self.keys[k]) for k in self.tie_present]
-            ids = pa.chunked_array(self.keys["ids"]) if self.keys["ids"] else None
+            ids = _chunks(self.keys["ids"]) if self.keys["ids"] else None
             self.keys = {}
             self.g = g
             rank, flags = self._grade_group(g, s_int, tks, ids, grader, audits)
@@ -732,6 +732,19 @@ def score_and_contributions(F: np.ndarray, w: np.ndarray, decimals: int) -> tupl
     s[den <= 0] = np.nan
     c[den <= 0] = np.nan
     return np.round(s, decimals), c
+
+
+def _chunks(parts: list[pa.ChunkedArray]) -> pa.ChunkedArray:
+    """One chunked array of the chunks of several (no copy, unlike passing them whole)."""
+    return pa.chunked_array([c for p in parts for c in p.chunks], type=parts[0].type)
+
+
+def _strictly_increasing(arr: pa.ChunkedArray) -> bool:
+    """Whether the values increase strictly (then they are unique): one vectorised pass."""
+    a = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
+    if len(a) < 2 or a.null_count:
+        return len(a) < 2
+    return bool(pc.all(pc.greater(a.slice(1), a.slice(0, len(a) - 1))).as_py())
 
 
 def _sorted_fc(parts: list[pd.DataFrame]) -> pd.DataFrame:
