@@ -68,6 +68,7 @@ import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 
@@ -384,7 +385,7 @@ def _run_tile(
         np.copyto(A, b)
     if tile.cap >= 0:
         _quota(tile, S, b, lane, scale, A)
-    if A is not None:
+    if A is not None and lane.cw is not None:
         lane.cw[a : a + P] += A @ Wt.T
 
 
@@ -600,6 +601,9 @@ def quota_level_probabilities(
                 work[1] = done
                 progress(done, D)
 
+    def report_draws(size: int, d: int) -> None:
+        report(size * d)
+
     blocks = _unit_blocks(unit_codes.astype(np.int64), cap_u.size, block_points) if n else []
     for rows in blocks:
         Fb = F[rows]
@@ -620,7 +624,7 @@ def quota_level_probabilities(
             x2,
             scale,
             central_weights,
-            lambda d, size=rows.size: report(size * d),
+            partial(report_draws, rows.size),
         )
         _finish_block(layout, lanes, rows, D, P, pc, cw)
         for key, val in layout.stats.items():
@@ -712,7 +716,8 @@ def _finish_block(
     pc[pts] = nc[valid] / D
     P[pts, 0] = ((nc[valid] - nd[valid]) + tie[valid]) / D
     if cw is not None:
-        acc = lanes[0].cw
-        for lane in lanes[1:]:
-            acc = acc + lane.cw
+        parts = [lane.cw for lane in lanes if lane.cw is not None]
+        acc = parts[0]
+        for part in parts[1:]:  # fixed lane order, as above
+            acc = acc + part
         cw[pts] = acc[valid]

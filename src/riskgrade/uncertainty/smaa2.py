@@ -322,15 +322,18 @@ def smaa2(
         progress=_progress_callable(progress),
         central_weights=True,
     )
+    central = res.central_weights
+    if central is None:  # not reached: requested with central_weights=True
+        raise RiskgradeError("central weights were not computed")
     levels = _frame(arr, res, draws, sampler, seed, names, uncertain_below)
     ids = pd.Index(levels["risk_point_id"], name="risk_point_id")
-    cw = pd.DataFrame(res.central_weights, index=ids, columns=names)
+    cw = pd.DataFrame(central, index=ids, columns=names)
     cf = confidence_factors(
         arr["F"],
         arr["unit_codes"],
         arr["caps"],
         arr["t1"],
-        res.central_weights,
+        central,
         noise=noise,
         n_noise=n_noise,
         rng=rng,

@@ -118,14 +118,13 @@ def bootstrap_weight_intervals(
     if not 0 < level < 1:
         raise RiskgradeError(f"level must be in (0, 1), got {level!r}")
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    is_frame = isinstance(X, pd.DataFrame)
     n = len(X)
     est = np.asarray(weight_fn(X), dtype=float)
-    names = list(X.columns) if is_frame else list(range(est.size))
+    names = list(X.columns) if isinstance(X, pd.DataFrame) else list(range(est.size))
     B = np.empty((int(n_boot), est.size))
     for b in range(int(n_boot)):
         idx = rng.integers(0, n, n)
-        Xb = X.iloc[idx].reset_index(drop=True) if is_frame else np.asarray(X)[idx]
+        Xb = X.iloc[idx].reset_index(drop=True) if isinstance(X, pd.DataFrame) else np.asarray(X)[idx]
         B[b] = np.asarray(weight_fn(Xb), dtype=float)
     alpha = (1.0 - level) / 2.0
     return pd.DataFrame(
