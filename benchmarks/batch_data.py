@@ -37,7 +37,8 @@ def make_table(n_rows: int, *, seed: int = 0, mean_unit: int = 83) -> pa.Table:
     cat = np.where(scope_i == 0, cat_i, cat_i + 3)
     headcount = rng.integers(1, 120, n_rows)
     ordinal = lambda k: np.clip(np.round(3 + 1.1 * z + rng.normal(0, 0.9, n_rows)), 1, k).astype(np.int64)  # noqa: E731
-    funds = np.where(rng.random(n_rows) < 0.3, 0.0, np.round(np.exp(11 + 2.2 * z + rng.normal(0, 1, n_rows)), 2))
+    raw_funds = np.round(np.exp(11 + 2.2 * z + rng.normal(0, 1, n_rows)), 2)
+    funds = np.where(rng.random(n_rows) < 0.3, 0.0, raw_funds)
     sat = np.round(np.clip(0.9 - 0.05 * z + rng.normal(0, 0.05, n_rows), 0, 1), 3)
     sat_nan = rng.random(n_rows) < 0.05
     serv = ordinal(5).astype(float)

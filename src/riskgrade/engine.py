@@ -631,6 +631,11 @@ class _Run:
                         good = np.ones(n, dtype=bool)
                         good[sel] = False
                         rej = t.filter(pa.array(~good))
+                        rej = pa.table(
+                            [_restore(c, self.types0.get(nm)) for c, nm in zip(rej.columns, rej.column_names,
+                                                                                strict=True)],
+                            names=rej.column_names,
+                        )
                         rej = rej.add_column(0, "row", pa.array(sel + r0, pa.int64()))
                         reasons = [self.reasons_for(int(r)) for r in sel + r0]
                         rejected.append(rej.append_column("reject_reasons", pa.array(reasons)))
