@@ -430,7 +430,7 @@ class _Run:
             hgroups = max(1, math.ceil(n_rows * 24 / max(self.budget // 2, 1)))
             dup_parts = []
             for gi in range(hgroups):
-                with pa.memory_map(str(self.ipc_path)) as mm:
+                with pa.OSFile(str(self.ipc_path)) as mm:
                     rd = pa.ipc.open_file(mm)
                     parts_h = []
                     for i in range(rd.num_record_batches):
@@ -448,7 +448,7 @@ class _Run:
             dup_h = np.concatenate(dup_parts)
             parts, offs = [], []
             off = 0
-            with pa.memory_map(str(self.ipc_path)) as mm:
+            with pa.OSFile(str(self.ipc_path)) as mm:
                 rd = pa.ipc.open_file(mm)
                 for i in range(rd.num_record_batches):
                     b = rd.get_batch(i)
@@ -577,7 +577,7 @@ class _Run:
         self.group_files = []
         for gi in range(groups):
             gs, ss, ts, ids = [], [], [[] for _ in self.tie_present], []
-            with pa.memory_map(str(self.ipc_path)) as mm:
+            with pa.OSFile(str(self.ipc_path)) as mm:
                 rd = pa.ipc.open_file(mm)
                 for i in range(rd.num_record_batches):
                     b = rd.get_batch(i)
