@@ -242,7 +242,8 @@ def grade_file(
                 raise ValueError(f"fmt must be 'csv' or 'parquet', got {ofmt!r}")
             rej_rows: list[pa.Table] = []
             with atomic_path(out) as tmp, open(tmp, "wb") as fh:
-                w = _Writer(fh, ofmt, prov, threads=min(4, os.cpu_count() or 1))
+                threads = min(4, os.cpu_count() or 1) if engine == "local" else 1
+                w = _Writer(fh, ofmt, prov, threads=threads)
                 try:
                     run.pass2(w, rej_rows)
                 except BaseException:
@@ -567,7 +568,7 @@ class _Run:
         """Stream engine: grade the units group by group from the key file."""
         n = self.summary.rows_graded if self.summary.rows_graded else self.p1.rows_in - len(self.bad)
         per_row = 96 + 8 * len(self.tie_present)
-        groups = max(1, math.ceil(n * per_row / max(self.budget // 4, 1)))
+        groups = max(1, math.ceil(n * per_row / max(self.budget // 6, 1)))
         self.n_groups = groups
         self.summary.groups = groups
         if not hasattr(self, "ipc_path"):
