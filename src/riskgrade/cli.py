@@ -299,7 +299,8 @@ def _score_engine(args: argparse.Namespace, err: TextIO, model, engine: str, t0:
             from riskgrade.engine import grade_file
 
             summary = grade_file(
-                args.input, args.output, model, engine=engine, memory_limit=args.memory_limit,
+                args.input, args.output, model,
+                engine="stream" if engine == "stream" else "local", memory_limit=args.memory_limit,
                 on_error=args.on_error, rejects=args.rejects, audit=args.audit,
                 encoding=args.encoding, progress=bar,
             )

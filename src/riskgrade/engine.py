@@ -401,10 +401,10 @@ class _Run:
         self.tie_present = tie_present or []
         self.batches = keep_batches
         self.keys = keys
-        bad = [*p1.bad_rows]
+        bad_parts: list[np.ndarray] = [*p1.bad_rows]
         if extra_rows is not None:
-            bad.append(extra_rows)
-        self.bad = np.unique(np.concatenate(bad)) if bad else np.zeros(0, dtype=np.int64)
+            bad_parts.append(extra_rows)
+        self.bad = np.unique(np.concatenate(bad_parts)) if bad_parts else np.zeros(0, dtype=np.int64)
         fcs = list(p1.failures)
         if extra is not None:
             fcs.append(extra)
@@ -572,12 +572,15 @@ class _Run:
         self.n_groups = groups
         self.summary.groups = groups
         if not hasattr(self, "ipc_path"):
-            self.group_files = []
+            self.group_files: list[Path] = []
             return
         assert self.tmpdir is not None
         self.group_files = []
         for gi in range(groups):
-            gs, ss, ts, ids = [], [], [[] for _ in self.tie_present], []
+            gs: list[np.ndarray] = []
+            ss: list[np.ndarray] = []
+            ts: list[list[np.ndarray]] = [[] for _ in self.tie_present]
+            ids: list[np.ndarray] = []
             with pa.OSFile(str(self.ipc_path)) as mm:
                 rd = pa.ipc.open_file(mm)
                 for i in range(rd.num_record_batches):
