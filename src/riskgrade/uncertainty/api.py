@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -250,6 +251,43 @@ def level_probabilities(
     >>> bool(np.allclose(out[["p_level_1", "p_level_2", "p_level_3"]].sum(axis=1), 1.0))
     True
     """
+    run = _run_draws(
+        model, frame, weights=weights, concentration=concentration, n_draws=n_draws, seed=seed,
+        n_threads=n_threads, progress=progress, uncertain_below=uncertain_below,
+    )
+    return _frame(run.arr, run.res, run.draws, run.sampler, seed, run.names, uncertain_below)
+
+
+@dataclass(frozen=True)
+class _Run:
+    """Inputs, draws and engine output of one level-probability run."""
+
+    arr: dict[str, Any]
+    names: list[str]
+    sampler: WeightSampler
+    draws: np.ndarray
+    rng: np.random.Generator
+    res: Any
+
+
+def _run_draws(
+    model: Any,
+    frame: pd.DataFrame | str | Path,
+    *,
+    weights: Any,
+    concentration: float,
+    n_draws: int,
+    seed: Any,
+    n_threads: int | None,
+    progress: Any,
+    uncertain_below: float,
+    central_weights: bool = False,
+) -> _Run:
+    """Validate the arguments, draw the weights and run the quota engine.
+
+    Shared by the level probabilities and SMAA-2; the generator is returned for any
+    later draws.
+    """
     if not 0.0 < uncertain_below <= 1.0:
         raise RiskgradeError(f"uncertain_below must be in (0, 1], got {uncertain_below!r}")
     arr = inventory_arrays(model, frame)
@@ -273,5 +311,6 @@ def level_probabilities(
         decimals=arr["decimals"],
         n_threads=n_threads,
         progress=_progress_callable(progress),
+        central_weights=central_weights,
     )
-    return _frame(arr, res, draws, sampler, seed, names, uncertain_below)
+    return _Run(arr, names, sampler, draws, rng, res)

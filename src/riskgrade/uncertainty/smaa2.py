@@ -42,9 +42,7 @@ import numpy as np
 import pandas as pd
 
 from riskgrade.exceptions import RiskgradeError
-from riskgrade.uncertainty.api import _progress_callable, inventory_arrays, resolve_sampler
-from riskgrade.uncertainty.core import quota_level_probabilities
-from riskgrade.uncertainty.samplers import FixedDraws, WeightSampler
+from riskgrade.uncertainty.samplers import WeightSampler
 
 __all__ = ["FactorNoise", "SMAA2Result", "confidence_factors", "rank_acceptability", "smaa2"]
 
@@ -293,35 +291,15 @@ def smaa2(
     >>> list(res.confidence.columns[-2:])
     ['acceptability', 'confidence_factor']
     """
-    from riskgrade.uncertainty.api import _frame
+    from riskgrade.uncertainty.api import _frame, _run_draws
 
-    if not 0.0 < uncertain_below <= 1.0:
-        raise RiskgradeError(f"uncertain_below must be in (0, 1], got {uncertain_below!r}")
-    arr = inventory_arrays(model, frame)
-    names = list(model.catalog_.names)
-    center = model.weights_.reindex(names).to_numpy(dtype=float)
-    sampler = resolve_sampler(weights, center, concentration)
-    if isinstance(sampler, FixedDraws):
-        n_draws = int(np.asarray(sampler.draws).shape[0])
-    if int(n_draws) < 1:
-        raise RiskgradeError(f"n_draws must be at least 1, got {n_draws!r}")
     if int(n_ranks) < 0:
         raise RiskgradeError(f"n_ranks must be >= 0, got {n_ranks!r}")
-    rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
-    draws = sampler.sample(int(n_draws), rng, len(names))
-    res = quota_level_probabilities(
-        arr["F"],
-        None,
-        draws,
-        arr["unit_codes"],
-        arr["t1"],
-        arr["t2"],
-        arr["caps"],
-        decimals=arr["decimals"],
-        n_threads=n_threads,
-        progress=_progress_callable(progress),
-        central_weights=True,
+    run = _run_draws(
+        model, frame, weights=weights, concentration=concentration, n_draws=n_draws, seed=seed,
+        n_threads=n_threads, progress=progress, uncertain_below=uncertain_below, central_weights=True,
     )
+    arr, names, sampler, draws, rng, res = run.arr, run.names, run.sampler, run.draws, run.rng, run.res
     central = res.central_weights
     if central is None:  # not reached: requested with central_weights=True
         raise RiskgradeError("central weights were not computed")
