@@ -109,3 +109,17 @@ def test_cli_scores_with_a_saved_supervised_model(fitted, tmp_path):
     graded = pd.read_csv(out, encoding="utf-8-sig")
     assert len(graded) == len(inv)
     assert graded["probability"].between(0, 1).all()
+
+
+def test_batch_engines_refuse_a_supervised_or_calibrated_config(fitted, tmp_path):
+    from riskgrade.engine import grade_file
+
+    src = tmp_path / "inv.csv"
+    rg.datasets.make_inventory(300, seed=15).to_csv(src, index=False)
+    out = tmp_path / "graded.csv"
+    with pytest.raises(ConfigError, match=r"RiskModel\.grade"):
+        grade_file(src, out, fitted, engine="local")
+    calibrated = rg.RiskModel(config_from_dict({"calibration": {"method": "sigmoid"}}))
+    with pytest.raises(ConfigError, match=r"RiskModel\.grade"):
+        grade_file(src, out, calibrated, engine="stream")
+    assert not out.exists()

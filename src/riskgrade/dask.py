@@ -33,7 +33,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from riskgrade.exceptions import InventoryValidationError, NotFittedError
+from riskgrade.engine import ready_for_batch
+from riskgrade.exceptions import InventoryValidationError
 
 __all__ = ["grade_dask", "grade_dask_file"]
 
@@ -46,20 +47,6 @@ def _require_dask():
             "the Dask backend needs the 'dask' extra: pip install 'riskgrade[dask]'"
         ) from None
     return dd
-
-
-def _fitted(model: Any):
-    from riskgrade.model import DATA_FREE_METHODS, RiskModel
-
-    model = model if model is not None else RiskModel()
-    if not model.is_fitted:
-        if model.config.weighting.method not in DATA_FREE_METHODS:
-            raise NotFittedError(
-                f"weighting.method {model.config.weighting.method!r} computes weights from data: "
-                "fit the model first (RiskModel.fit or a saved model card)"
-            )
-        model.fit(None)
-    return model
 
 
 def _with_rows(ddf):
@@ -102,17 +89,6 @@ def _score_partition(part: pd.DataFrame, model: Any) -> pd.DataFrame:
     return out
 
 
-_RESULT_TAIL = [
-    "level",
-    "level_provisional",
-    "rank_in_unit",
-    "n_in_unit",
-    "quota_cap",
-    "quota_demoted",
-    "quota_tie",
-    "quota_exception",
-]
-
 
 def _quota_partition(part: pd.DataFrame, model: Any) -> pd.DataFrame:
     q = model.config.quota
@@ -128,17 +104,7 @@ def _quota_partition(part: pd.DataFrame, model: Any) -> pd.DataFrame:
         part["risk_point_id"].to_numpy(),
         tie_keys=tie_keys,
     )
-    res = {
-        "level": ga.level.astype(np.int64),
-        "level_provisional": ga.level_provisional.astype(np.int64),
-        "rank_in_unit": ga.rank_in_unit,
-        "n_in_unit": ga.n_in_unit,
-        "quota_cap": ga.cap,
-        "quota_demoted": ga.quota_demoted,
-        "quota_tie": ga.quota_tie,
-        "quota_exception": ga.quota_exception,
-    }
-    for k, v in res.items():
+    for k, v in ga.result_columns().items():
         part[k] = v
     return part
 
@@ -179,7 +145,7 @@ def grade_dask(ddf: Any, model: Any = None, *, partitioned_by_unit: bool = False
     _require_dask()
     from riskgrade.schema import canonical_columns
 
-    model = _fitted(model)
+    model = ready_for_batch(model)
     names = canonical_columns(list(ddf.columns), dict(model.config.columns))
     ddf = ddf.rename(columns=dict(zip(ddf.columns, names, strict=True)))
     ddf, _ = _with_rows(ddf)
@@ -256,7 +222,7 @@ def grade_dask_file(
     if on_error != "raise":
         raise ValueError("the Dask backend takes on_error='raise' only; use --engine local|stream")
     t0 = time.perf_counter()
-    model = _fitted(model)
+    model = ready_for_batch(model)
     src = Path(source)
     if not src.exists():
         raise FileNotFoundError(f"inventory file not found: {src}")

@@ -140,6 +140,39 @@ class _Pass1:
     counts: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
 
 
+def ready_for_batch(model: Any) -> Any:
+    """The model a batch engine grades with: fitted, and grading on the index score.
+
+    ``None`` means ``RiskModel()``; data-free weights are set here. The batch engines
+    (local, stream, Dask) rank and threshold the weighted index; a config with a
+    ``calibration`` or a supervised ``scorer`` is graded by :meth:`RiskModel.grade`.
+
+    Raises
+    ------
+    NotFittedError
+        When the weights come from data and the model has not been fitted.
+    ConfigError
+        When the config calibrates the score or uses a supervised scorer.
+    """
+    from riskgrade.exceptions import ConfigError, NotFittedError
+    from riskgrade.model import DATA_FREE_METHODS, RiskModel
+
+    model = model if model is not None else RiskModel()
+    if model.config.calibration is not None or model.config.scorer is not None:
+        raise ConfigError(
+            "the batch engines grade the weighted index; a config with 'calibration' or "
+            "'scorer' is graded by RiskModel.grade (riskgrade score picks it automatically)"
+        )
+    if not model.is_fitted:
+        if model.config.weighting.method not in DATA_FREE_METHODS:
+            raise NotFittedError(
+                f"weighting.method {model.config.weighting.method!r} computes weights from data: "
+                "fit the model first (RiskModel.fit or a saved model card)"
+            )
+        model.fit(None)
+    return model
+
+
 def grade_file(
     source: str | Path | pd.DataFrame | pa.Table,
     output: str | Path | None,
@@ -197,24 +230,12 @@ def grade_file(
     InventoryValidationError
         With ``on_error="raise"``, when any row fails validation (every failure listed).
     """
-    from riskgrade.model import DATA_FREE_METHODS, RiskModel
-
     t0 = time.perf_counter()
-    if model is None:
-        model = RiskModel()
     if on_error not in ("raise", "quarantine"):
         raise ValueError(f"on_error must be 'raise' or 'quarantine', got {on_error!r}")
     if engine not in ("local", "stream"):
         raise ValueError(f"engine must be 'local' or 'stream', got {engine!r}")
-    if not model.is_fitted:
-        if model.config.weighting.method not in DATA_FREE_METHODS:
-            from riskgrade.exceptions import NotFittedError
-
-            raise NotFittedError(
-                f"weighting.method {model.config.weighting.method!r} computes weights from data: "
-                "fit the model first (RiskModel.fit or a saved model card)"
-            )
-        model.fit(None)
+    model = ready_for_batch(model)
     budget = parse_memory(memory_limit) if memory_limit is not None else default_memory_limit()
     # the CSV reader holds about 30 times its block size while parsing a block
     block = _LOCAL_BLOCK if engine == "local" else int(min(_LOCAL_BLOCK, max(1 << 14, budget // 128)))

@@ -161,6 +161,19 @@ class GradeArrays:
     quota_exception: np.ndarray
     audit: pd.DataFrame
 
+    def result_columns(self) -> dict[str, np.ndarray]:
+        """The grading columns of a result frame, by name, in result order."""
+        return {
+            "level": self.level.astype(np.int64),
+            "level_provisional": self.level_provisional.astype(np.int64),
+            "rank_in_unit": self.rank_in_unit,
+            "n_in_unit": self.n_in_unit,
+            "quota_cap": self.cap,
+            "quota_demoted": self.quota_demoted,
+            "quota_tie": self.quota_tie,
+            "quota_exception": self.quota_exception,
+        }
+
 
 def provisional_levels(values: np.ndarray, thresholds: Thresholds) -> np.ndarray:
     """Levels 1/2/3 from thresholds (``int8``)."""

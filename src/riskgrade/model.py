@@ -332,14 +332,7 @@ class RiskModel:
         added: dict[str, Any] = {
             "score": score,
             **({"probability": probability} if probability is not None else {}),
-            "level": ga.level.astype(np.int64),
-            "level_provisional": ga.level_provisional.astype(np.int64),
-            "rank_in_unit": ga.rank_in_unit,
-            "n_in_unit": ga.n_in_unit,
-            "quota_cap": ga.cap,
-            "quota_demoted": ga.quota_demoted,
-            "quota_tie": ga.quota_tie,
-            "quota_exception": ga.quota_exception,
+            **ga.result_columns(),
         }
         for j, name in enumerate(cat.names):
             added[f"factor_{name}"] = Fv[:, j]
