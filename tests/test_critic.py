@@ -144,3 +144,23 @@ def test_perfect_correlation_detected_after_affine_rescaling():
     for Z in (X, X * 3.5 + 10):
         with pytest.raises(WeightingError, match="perfectly correlated"):
             critic_weights(Z)
+
+
+def test_cost_direction_cross_check_jmcdm():
+    """Not a published-figure check: the 3 x 4 example of the ``critic`` docstring of the Julia
+    package JMcDM (src/critic.jl, which cites Akçakanat, Aksoy & Teker (2018), SDÜ Sosyal
+    Bilimler Enstitüsü Dergisi 1(32), 1-24, and Diakoulaki et al. 1995), with its third
+    criterion a cost (min-max reflected, ``max - x``). JMcDM's weights (sample standard
+    deviation, Pearson) are an independent implementation of the cost path; whether this matrix
+    and these weights are printed in Akçakanat et al. was not verified."""
+    X = np.array(
+        [
+            [12.9918, 0.7264, -1.1009, 1.598139592],
+            [4.1201, 5.8824, 3.4483, 1.021563567],
+            [4.1039, 0.0, -0.5076, 0.984469444],
+        ]
+    )
+    w = critic_weights(X, directions=["max", "max", "min", "max"])
+    np.testing.assert_allclose(
+        w, [0.16883905506169491, 0.41844653698732126, 0.24912338769165807, 0.16359102025932576], atol=1e-12
+    )
