@@ -53,11 +53,16 @@ Speed
   resolved without computation; points that can never reach ``t1`` or sit in a unit
   with cap 0, or in a unit with no more potential candidates than its cap, need no
   quota work.
-* Remaining units are grouped by (cap, padded number of potential candidates) into
-  tiles stored *position-major* (column ``j * U + u`` = ``j``-th point of unit ``u``),
-  so per-unit counts are vectorised reductions over a middle axis. A partial sort
-  (``np.partition``) runs only on the (draw, unit) rows holding more candidates than
-  the cap.
+* Remaining units are grouped by their padded number of potential candidates into
+  tiles of about ``tile_points`` rows (units of equal cap side by side), stored
+  unit-major (row ``u * s + j`` = ``j``-th point of unit ``u``), so per-unit counts
+  are vectorised reductions over a middle axis. The cut-off of (3) is found only for
+  the (draw, unit) rows holding more candidates than the cap: one ``np.partition``
+  per distinct cap of the tile, or one vectorised sort for rows of at most 32 points
+  with mixed caps, on scores already rounded to ``decimals`` (``rint(s 10^decimals)``),
+  so equal rounded scores are equal numbers and (3) needs no further rounding.
+* Per-point counts over a chunk of draws add the booleans eight at a time as the
+  bytes of 64-bit words.
 * Draws are processed in chunks; two fixed *lanes* of chunks accumulate separately
   and are summed in lane order, so results are identical for any number of threads.
 """
@@ -164,7 +169,7 @@ class _Tile:
     start: int  # first row in the layout arrays
     n_pos: int  # points per unit (padded); 1 for plain tiles
     n_units: int  # units (quota tile) or points (plain tile)
-    cap: int  # quota cap; -1 for plain tiles
+    caps: np.ndarray | None  # (n_units,) quota cap of each unit; None for plain tiles
     need_cand: bool
     miss_rows: np.ndarray  # rows (within tile) with missing factors
     miss_presence: np.ndarray  # (n_miss, m) float presence of those rows
@@ -206,14 +211,15 @@ def _score_bounds(
         if full.any():
             Xf = X[full]
             base = Xf @ lo
-            for sign in (-1.0, 1.0):
-                order = np.argsort(sign * Xf, axis=1, kind="stable")
-                Xs = np.take_along_axis(Xf, order, axis=1)
-                cs = span[order]
-                before = np.cumsum(cs, axis=1) - cs
-                alloc = np.clip(budget - before, 0.0, cs)
-                bound = base + (alloc * Xs).sum(axis=1)
-                if sign < 0:
+            order = np.argsort(Xf, axis=1, kind="stable")  # ascending factor scores
+            Xs = np.take_along_axis(Xf, order, axis=1)
+            cs = span[order]
+            for rev in (False, True):  # lower bound: smallest first; upper: largest first
+                xs, c = (Xs[:, ::-1], cs[:, ::-1]) if rev else (Xs, cs)
+                before = np.cumsum(c, axis=1) - c
+                alloc = np.clip(budget - before, 0.0, c)
+                bound = base + (alloc * xs).sum(axis=1)
+                if rev:
                     up[full] = np.minimum(up[full], bound)
                 else:
                     low[full] = np.maximum(low[full], bound)
@@ -223,9 +229,8 @@ def _score_bounds(
 
 
 def _canonical_order(F: np.ndarray, presence: np.ndarray, unit_codes: np.ndarray) -> np.ndarray:
-    """Row order by unit, then factor scores and presence (independent of input order)."""
-    keys = [presence[:, j] for j in range(presence.shape[1] - 1, -1, -1)]
-    keys += [F[:, j] for j in range(F.shape[1] - 1, -1, -1)]
+    """Row order by unit, then factor scores (missing first), independent of input order."""
+    keys = [np.where(presence[:, j], F[:, j], -np.inf) for j in range(F.shape[1] - 1, -1, -1)]
     keys.append(unit_codes)
     return np.lexsort(keys)
 
@@ -268,32 +273,35 @@ def _build_layout(
 
     order = _canonical_order(F, presence, unit_codes)
     tile_pts: list[np.ndarray] = []
-    tile_meta: list[tuple[int, int, int, bool]] = []
+    tile_meta: list[tuple[int, int, np.ndarray | None, bool]] = []
 
-    def add_tile(pts: np.ndarray, n_pos: int, n_u: int, cap: int, need_cand: bool) -> None:
+    def add_tile(pts: np.ndarray, n_pos: int, n_u: int, caps: np.ndarray | None, need_cand: bool) -> None:
         tile_pts.append(pts)
-        tile_meta.append((n_pos, n_u, cap, need_cand))
+        tile_meta.append((n_pos, n_u, caps, need_cand))
 
     for mask, need in ((plain_cand, True), (plain_nocand, False)):
         pts = order[mask[order]]
         for b in range(0, pts.size, tile_points):
             chunk = pts[b : b + tile_points]
-            add_tile(chunk, 1, chunk.size, -1, need)
+            add_tile(chunk, 1, chunk.size, None, need)
 
-    # quota units grouped by (cap, padded size); unit-major tiles (row u * s + j)
+    # quota units grouped by padded size (caps may differ inside a tile); unit-major
+    # tiles (row u * s + j), filled to about ``tile_points`` rows
     q_pts = order[in_quota[order]]
     q_units, q_start, q_count = np.unique(unit_codes[q_pts], return_index=True, return_counts=True)
-    groups: dict[tuple[int, int], list[int]] = {}
-    for i, (u, c) in enumerate(zip(q_units.tolist(), q_count.tolist(), strict=True)):
-        groups.setdefault((int(cap_u[u]), _size_class(c)), []).append(i)
-    for (cap, s_pad), members in sorted(groups.items()):
+    groups: dict[int, list[int]] = {}
+    for i, c in enumerate(q_count.tolist()):
+        groups.setdefault(_size_class(c), []).append(i)
+    for s_pad, members in sorted(groups.items()):
+        # units of equal caps side by side: most tiles then hold one cap (one partition)
+        members = sorted(members, key=lambda i: (int(cap_u[q_units[i]]), i))
         per_tile = max(1, tile_points // s_pad)
         for b in range(0, len(members), per_tile):
-            grp = members[b : b + per_tile]
-            grid = np.full((len(grp), s_pad), -1, dtype=np.int64)
-            for r, i in enumerate(grp):
+            grp = np.asarray(members[b : b + per_tile])
+            grid = np.full((grp.size, s_pad), -1, dtype=np.int64)
+            for r, i in enumerate(grp.tolist()):
                 grid[r, : q_count[i]] = q_pts[q_start[i] : q_start[i] + q_count[i]]
-            add_tile(grid.ravel(), s_pad, len(grp), cap, True)
+            add_tile(grid.ravel(), s_pad, grp.size, cap_u[q_units[grp]], True)
 
     del lower, upper, order
     point = np.concatenate(tile_pts) if tile_pts else np.zeros(0, dtype=np.int64)
@@ -305,7 +313,7 @@ def _build_layout(
         Fl[b : b + 65536][ok] = np.where(presence[seg[ok]], F[seg[ok]], 0.0)
     tiles: list[_Tile] = []
     pos = 0
-    for n_pos, n_u, cap, need_cand in tile_meta:
+    for n_pos, n_u, caps, need_cand in tile_meta:
         size = n_pos * n_u
         pres = np.ones((size, m), dtype=bool)
         seg = point[pos : pos + size]
@@ -316,7 +324,7 @@ def _build_layout(
                 start=pos,
                 n_pos=n_pos,
                 n_units=n_u,
-                cap=cap,
+                caps=caps,
                 need_cand=need_cand,
                 miss_rows=miss,
                 miss_presence=np.ascontiguousarray(pres[miss], dtype=float),
@@ -340,16 +348,29 @@ class _Lane:
     """Accumulators of one lane (layout order)."""
 
     def __init__(self, size: int, m: int, central: bool) -> None:
-        self.n3 = np.zeros(size, dtype=np.int32)  # draws at level 3
-        self.nc = np.zeros(size, dtype=np.int32)  # candidates (provisional level 1)
-        self.nd = np.zeros(size, dtype=np.int32)  # demotions by the quota
+        self.n3 = np.zeros(size, dtype=np.uint32)  # draws at level 3
+        self.nc = np.zeros(size, dtype=np.uint32)  # candidates (provisional level 1)
+        self.nd = np.zeros(size, dtype=np.uint32)  # demotions by the quota
         self.tie = np.zeros(size, dtype=np.float64)  # (credit - 1) of tied cut-off rows
         self.cw = np.zeros((size, m)) if central else None  # sum_d a_id w_d, (5)
         self.partition_rows = 0
 
 
+_BYTE_SUM = np.uint64(0x0101010101010101)
+
+
 def _count_last(b: np.ndarray) -> np.ndarray:
-    """Number of True along the last axis (fast path through uint8 sums)."""
+    """Number of True along the last axis (at most 255) as small unsigned integers.
+
+    With a last axis of a multiple of 8 the booleans are added eight at a time as
+    bytes of ``uint64`` words (each byte lane stays below 256), and the eight lanes of
+    the sum are added by one multiplication; otherwise through ``uint8`` sums.
+    """
+    if b.shape[-1] % 8 == 0 and b.flags.c_contiguous:
+        x = np.add.reduce(b.view(np.uint64), axis=-1)
+        x *= _BYTE_SUM
+        x >>= np.uint64(56)
+        return x
     return np.add.reduce(b.view(np.uint8), axis=-1, dtype=np.uint16)
 
 
@@ -383,51 +404,55 @@ def _run_tile(
     if lane.cw is not None and abuf is not None:  # credit matrix a_id of (3), for (5)
         A = abuf[: P * C].reshape(P, C)
         np.copyto(A, b)
-    if tile.cap >= 0:
-        _quota(tile, S, b, lane, scale, A)
+    if tile.caps is not None:
+        _quota(tile, S, b, lane, x1, scale, A)
     if A is not None and lane.cw is not None:
         lane.cw[a : a + P] += A @ Wt.T
 
 
 def _quota(
-    tile: _Tile, S: np.ndarray, b: np.ndarray, lane: _Lane, scale: float | None, A: np.ndarray | None
+    tile: _Tile,
+    S: np.ndarray,
+    b: np.ndarray,
+    lane: _Lane,
+    x1: float,
+    scale: float | None,
+    A: np.ndarray | None,
 ) -> None:
     """Re-apply the cap of every unit of a quota tile in every draw of the chunk, (3)."""
+    assert tile.caps is not None
     C = S.shape[1]
     a, P = tile.start, tile.size
-    s, U, k = tile.n_pos, tile.n_units, tile.cap
+    s, U = tile.n_pos, tile.n_units
     kc = np.add.reduce(b.reshape(U, s, C).view(np.uint8), axis=1, dtype=np.uint16)  # (U, C)
-    uu, dd = np.nonzero(kc > k)  # over-full (unit, draw) rows, grouped by unit
+    uu, dd = np.nonzero(kc > tile.caps[:, None])  # over-full (unit, draw) rows, grouped by unit
     if uu.size == 0:
         return
     lane.partition_rows += uu.size
     rows = S.reshape(U, s, C)[uu, :, dd]  # (R, s) unrounded scores
-    crow = b.reshape(U, s, C)[uu, :, dd]  # candidates
-    part = np.partition(rows, s - k, axis=1)
-    # the k-th largest rounded score is the rounding of the k-th largest score
-    v = part[:, s - k]
-    cut = v if scale is None else _rounded_cutoff(np.rint(v * scale), scale)
-    kept = rows >= cut[:, None]  # at or above the cut-off of (3) (ties included)
-    starts = np.flatnonzero(np.r_[True, uu[1:] != uu[:-1]])
+    crow = rows >= x1  # candidates
+    if scale is not None:  # ties are equal rounded scores: compare rint(s * 10**decimals)
+        rows *= scale
+        np.rint(rows, out=rows)
+    k = tile.caps[uu]
+    v = _kth_largest(rows, k)
+    kept = rows >= v[:, None]  # at or above the cut-off of (3) (ties included)
+    starts = _group_starts(uu)
     nd2 = lane.nd[a : a + P].reshape(U, s)
     nd2[uu[starts]] += np.add.reduceat((crow ^ kept).view(np.uint8), starts, axis=0, dtype=np.uint8)
     if A is not None:
         A.reshape(U, s, C)[uu, :, dd] = kept
-    # a block of equal scores straddles the cut-off when a score left of position
-    # s - k reaches the cut-off; then the E tied points share k - G slots, (3)
-    tied = np.flatnonzero(part[:, : s - k].max(axis=1) >= cut)  # over-full implies k < s
+    # a block of equal scores straddles the cut-off when more than k points reach it;
+    # then the E tied points share the k - G free slots, (3)
+    n_kept = np.add.reduce(kept.view(np.uint8), axis=1, dtype=np.uint16)
+    tied = np.flatnonzero(n_kept > k)
     if tied.size:
-        rt, ct = rows[tied], cut[tied]
-        if scale is None:
-            eq = rt == ct[:, None]
-        else:
-            nxt = _rounded_cutoff(np.rint(ct * scale) + 1.0, scale)
-            eq = kept[tied] & (rt < nxt[:, None])
-        E = np.count_nonzero(eq, axis=1)
-        G = np.count_nonzero(kept[tied], axis=1) - E
-        frac = (k - G) / E
+        eq = rows[tied] == v[tied, None]
+        E = np.add.reduce(eq.view(np.uint8), axis=1, dtype=np.uint16).astype(np.int64)
+        G = n_kept[tied] - E
+        frac = (k[tied] - G) / E
         ut = uu[tied]
-        st = np.flatnonzero(np.r_[True, ut[1:] != ut[:-1]])
+        st = _group_starts(ut)
         tie2 = lane.tie[a : a + P].reshape(U, s)
         adj = eq * (frac - 1.0)[:, None]
         tie2[ut[st]] += np.add.reduceat(adj, st, axis=0)
@@ -435,17 +460,30 @@ def _quota(
             A.reshape(U, s, C)[ut, :, dd[tied]] = kept[tied] + adj
 
 
-def _rounded_cutoff(q: np.ndarray, scale: float) -> np.ndarray:
-    """Smallest floats ``x`` with ``rint(x * scale) >= q`` (``q`` integer-valued)."""
-    x = (q - 0.5) / scale
-    for _ in range(64):
-        down = np.nextafter(x, -np.inf)
-        too_high = np.rint(down * scale) >= q
-        too_low = np.rint(x * scale) < q
-        if not (too_high.any() or too_low.any()):
-            return x
-        x = np.where(too_high, down, np.where(too_low, np.nextafter(x, np.inf), x))
-    raise RiskgradeError("internal error: rounding cut-off did not converge")  # pragma: no cover
+def _group_starts(sorted_ids: np.ndarray) -> np.ndarray:
+    """Positions where a run of equal values begins in a sorted array."""
+    new = np.empty(sorted_ids.size, dtype=bool)
+    new[0] = True
+    np.not_equal(sorted_ids[1:], sorted_ids[:-1], out=new[1:])
+    return np.flatnonzero(new)
+
+
+_SORT_MAX = 32  # rows up to this length: one sort serves every cap of the tile
+
+
+def _kth_largest(rows: np.ndarray, k: np.ndarray) -> np.ndarray:
+    """The ``k[r]``-th largest value of every row ``r`` (``1 <= k[r] < rows.shape[1]``)."""
+    R, s = rows.shape
+    k0 = int(k[0])
+    if (k == k0).all():
+        return np.partition(rows, s - k0, axis=1)[:, s - k0]
+    if s <= _SORT_MAX:  # short rows: a full (vectorised) sort costs about one partition
+        return np.sort(rows, axis=1)[np.arange(R), s - k]
+    v = np.empty(R)
+    for kk in np.unique(k).tolist():  # long rows: few units per tile, one partition per cap
+        sel = np.flatnonzero(k == kk)
+        v[sel] = np.partition(rows[sel], s - kk, axis=1)[:, s - kk]
+    return v
 
 
 def _unit_blocks(unit_codes: np.ndarray, n_units: int, block_points: int) -> list[np.ndarray]:
@@ -469,7 +507,7 @@ def quota_level_probabilities(
     cap_per_unit: np.ndarray,
     *,
     decimals: int | None = 12,
-    chunk_size: int = 255,
+    chunk_size: int = 248,
     tile_points: int = 1024,
     n_threads: int | None = None,
     progress: Callable[[int, int], None] | None = None,
@@ -502,8 +540,8 @@ def quota_level_probabilities(
     decimals : int or None, default 12
         Scores are rounded to this many decimals before comparison, as in
         :func:`riskgrade.scoring.index_score`; ties are equal rounded scores.
-    chunk_size : int, default 255
-        Draws per chunk (at most 255).
+    chunk_size : int, default 248
+        Draws per chunk (at most 255; a multiple of 8 counts fastest).
     tile_points : int, default 1024
         Target number of points per tile (per-thread buffers hold
         ``chunk_size * tile_points`` scores).
