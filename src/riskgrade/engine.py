@@ -67,6 +67,7 @@ from riskgrade.engine_io import (
     _Writer,
     neutralise,
 )
+from riskgrade.engine_weights import EngineWeightPass
 from riskgrade.exceptions import DataWarning, InventoryValidationError
 from riskgrade.grading import AUDIT_COLUMNS, provisional_levels, quota_from_order
 from riskgrade.io import atomic_path
@@ -143,17 +144,21 @@ class _Pass1:
 def ready_for_batch(model: Any) -> Any:
     """The model a batch engine grades with: fitted, and grading on the index score.
 
-    ``None`` means ``RiskModel()``; data-free weights are set here. The batch engines
-    (local, stream, Dask) rank and threshold the weighted index; a config with a
+    ``None`` means ``RiskModel()``; data-free weights are set here. Data-driven weights
+    (entropy, CRITIC, combined) of an unfitted model are computed by the engine itself
+    (:mod:`riskgrade.engine_weights`), so the model is returned unfitted. The batch
+    engines (local, stream, Dask) rank and threshold the weighted index; a config with a
     ``calibration`` or a supervised ``scorer`` is graded by :meth:`RiskModel.grade`.
 
     Raises
     ------
     NotFittedError
-        When the weights come from data and the model has not been fitted.
+        When the weights come from data in a way the engines cannot compute (CRITIC with
+        Spearman correlation) and the model has not been fitted.
     ConfigError
         When the config calibrates the score or uses a supervised scorer.
     """
+    from riskgrade.engine_weights import batch_supported
     from riskgrade.exceptions import ConfigError, NotFittedError
     from riskgrade.model import DATA_FREE_METHODS, RiskModel
 
@@ -164,6 +169,8 @@ def ready_for_batch(model: Any) -> Any:
             "'scorer' is graded by RiskModel.grade (riskgrade score picks it automatically)"
         )
     if not model.is_fitted:
+        if batch_supported(model.config.weighting):
+            return model  # weights from the engine's weight pass
         if model.config.weighting.method not in DATA_FREE_METHODS:
             raise NotFittedError(
                 f"weighting.method {model.config.weighting.method!r} computes weights from data: "
@@ -197,8 +204,8 @@ def grade_file(
     output : path or None
         Graded file (``.csv`` or ``.parquet``); ``None`` grades without writing.
     model : RiskModel, optional
-        A fitted model, or an unfitted one with data-free weights (default
-        ``RiskModel()``).
+        A fitted model, or an unfitted one (default ``RiskModel()``): data-driven
+        weights are then computed from the graded rows in pass 1 and set on it.
     engine : {"local", "stream"}
         ``"local"`` keeps the input in memory between the passes; ``"stream"`` reads
         it twice and keeps per-row state within ``memory_limit``.
@@ -248,6 +255,8 @@ def grade_file(
         run.tmpdir = tmpdir
         get_hash, _ = _input_hash(src)
         run.pass1()
+        if run.weight_pass is not None:
+            run.weight_pass.finish()
         run.quota()
         summary = run.summary
         prov = model._provenance(
@@ -303,7 +312,8 @@ class _Run:
         self.model = model
         self.config = model.config
         self.catalog = model.catalog
-        self.w = model.weights_.to_numpy()
+        self.w = model.weights_.to_numpy() if model.is_fitted else None
+        self.weight_pass = None if model.is_fitted else EngineWeightPass(self)
         self.dec = self.config.score_decimals
         self.quota_policy = self.config.quota
         self.tie_names = [k for k in self.quota_policy.tie_break]
@@ -339,6 +349,8 @@ class _Run:
 
     def _pass1(self) -> None:
         self.units = _UnitCodes()
+        if self.weight_pass is not None:
+            self.weight_pass.reset()
         p1 = _Pass1()
         self.p1 = p1
         extra = getattr(self, "extra_bad", None)
@@ -382,7 +394,10 @@ class _Run:
             if tg.num_rows == 0:
                 continue
             F = factor_matrix(tg, self.catalog)
-            s_int = score_ints(index_score(F, self.w, decimals=self.dec), self.dec)
+            if self.weight_pass is not None:  # data-driven weights: scored after pass 1
+                s_int = self.weight_pass.add(F)
+            else:
+                s_int = score_ints(index_score(F, self.w, decimals=self.dec), self.dec)
             del F
             q = self.quota_policy.by
             g = self.units.codes(tg.column(q)) if q in tg.column_names else np.zeros(tg.num_rows, np.int32)

@@ -12,6 +12,7 @@ import pandas as pd
 
 from riskgrade._version import __version__
 from riskgrade.config import RiskModelConfig, config_from_dict, config_hash, default_config
+from riskgrade.engine_weights import weights_from_scores
 from riskgrade.exceptions import (
     ConfigError,
     DataWarning,
@@ -24,7 +25,6 @@ from riskgrade.io import read_inventory
 from riskgrade.results import RESULT_COLUMNS, GradingResult
 from riskgrade.schema import find_failures
 from riskgrade.scoring import IndexScorer, index_contributions, index_score
-from riskgrade.weighting.spec import resolve_weights
 
 __all__ = ["MODEL_CARD_FORMAT", "RiskModel"]
 
@@ -126,7 +126,8 @@ class RiskModel:
                 raise InventoryValidationError(fc, n_rows=len(inv))
             F = cat.transform(inv)
             n_rows, in_hash = len(inv), inv.attrs.get("input_sha256")
-        weights, details = resolve_weights(self.config.weighting, F, cat.names)
+        # data-driven weights: exact sums shared with the batch engines (same bits)
+        weights, details = weights_from_scores(self.config.weighting, F, cat.names)
         weights = pd.Series(weights, dtype=float).reindex(cat.names).fillna(0.0)
         self._set_weights(weights, details)
         self.training_ = {"n_rows": n_rows, "input_sha256": in_hash}
