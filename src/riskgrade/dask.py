@@ -12,8 +12,11 @@
 Every row keeps its input position in ``_row``, so :func:`grade_dask_file` writes the
 graded file in input order with the same writer as the local engine.
 
-Weights must be fixed or come from a fitted model (a model card); the data-driven
-weighting methods are fitted first on one machine.
+Data-driven weights (entropy, CRITIC, combined) of an unfitted model come from a
+distributed reduction before step 1: every partition folds its factor scores into
+:class:`riskgrade.engine_weights.WeightStats`, the statistics are merged in a tree
+(exact integer sums, so the grouping does not matter) and finalised on the client; the
+model is then fitted with those weights, the same bits as the local engine.
 
 Examples
 --------
@@ -36,7 +39,7 @@ import pandas as pd
 from riskgrade.engine import ready_for_batch
 from riskgrade.exceptions import InventoryValidationError
 
-__all__ = ["grade_dask", "grade_dask_file"]
+__all__ = ["fit_weights_dask", "grade_dask", "grade_dask_file"]
 
 
 def _require_dask():
@@ -62,8 +65,8 @@ def _with_rows(ddf):
     return ddf.map_partitions(add, meta=meta), int(lengths.sum())
 
 
-def _score_partition(part: pd.DataFrame, model: Any) -> pd.DataFrame:
-    from riskgrade.engine import score_and_contributions
+def _validated(part: pd.DataFrame, model: Any) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """Normalised rows, their input positions and factor scores (raises on invalid rows)."""
     from riskgrade.schema import find_failures, normalise_values
 
     rows = part["_row"].to_numpy()
@@ -75,7 +78,13 @@ def _score_partition(part: pd.DataFrame, model: Any) -> pd.DataFrame:
         known = fc["row"].notna()
         fc.loc[known, "row"] = rows[fc.loc[known, "row"].to_numpy(dtype=np.int64)]
         raise InventoryValidationError(fc.reset_index(drop=True), n_rows=len(part))
-    F = model.catalog.transform(inv).to_numpy(dtype=float)
+    return inv, rows, model.catalog.transform(inv).to_numpy(dtype=float)
+
+
+def _score_partition(part: pd.DataFrame, model: Any) -> pd.DataFrame:
+    from riskgrade.engine import score_and_contributions
+
+    inv, rows, F = _validated(part, model)
     score, contrib = score_and_contributions(F, model.weights_.to_numpy(), model.config.score_decimals)
     added = {"score": score}
     for j, name in enumerate(model.catalog.names):
@@ -127,7 +136,8 @@ def grade_dask(ddf: Any, model: Any = None, *, partitioned_by_unit: bool = False
     ddf : dask.dataframe.DataFrame
         The inventory (canonical or aliased column names).
     model : RiskModel, optional
-        Fitted model or one with fixed weights (default ``RiskModel()``).
+        Fitted model, or an unfitted one (default ``RiskModel()``): data-driven weights
+        are then computed by :func:`fit_weights_dask` and set on it.
     partitioned_by_unit : bool
         Declare that every unit lies in a single partition already: no shuffle.
 
@@ -149,6 +159,8 @@ def grade_dask(ddf: Any, model: Any = None, *, partitioned_by_unit: bool = False
     names = canonical_columns(list(ddf.columns), dict(model.config.columns))
     ddf = ddf.rename(columns=dict(zip(ddf.columns, names, strict=True)))
     ddf, _ = _with_rows(ddf)
+    if not model.is_fitted:
+        fit_weights_dask(ddf, model)
     meta_in = ddf._meta.drop(columns="_row")
     meta_scored = _score_partition(_meta_frame(meta_in, model), model).iloc[0:0]
     scored = ddf.map_partitions(_score_partition, model, meta=meta_scored)
@@ -159,6 +171,64 @@ def grade_dask(ddf: Any, model: Any = None, *, partitioned_by_unit: bool = False
     graded = scored.map_partitions(_quota_partition, model, meta=meta_q)
     graded = graded.map_partitions(_order_columns, model, names, meta=_order_columns(meta_q, model, names))
     return graded
+
+
+def _partition_stats(part: pd.DataFrame, model: Any, template: Any) -> Any:
+    """Weight statistics of one partition's rows (validated as for scoring)."""
+    stats = template.empty()
+    if len(part):
+        stats.update(_validated(part, model)[2])
+    return stats
+
+
+def _merge(*parts: Any) -> Any:
+    out = parts[0].empty()
+    for p in parts:
+        out.merge(p)
+    return out
+
+
+def _reduce(ddf: Any, model: Any, template: Any, fan_in: int = 8) -> Any:
+    """Statistics of all partitions: per-partition tasks, merged in a tree, computed."""
+    import dask
+
+    level = [dask.delayed(_partition_stats)(p, model, template) for p in ddf.to_delayed()]
+    while len(level) > 1:
+        level = [dask.delayed(_merge)(*level[i: i + fan_in]) for i in range(0, len(level), fan_in)]
+    return level[0].compute()
+
+
+def fit_weights_dask(ddf: Any, model: Any) -> Any:
+    """Fit an unfitted model's data-driven weights with a distributed reduction.
+
+    Parameters
+    ----------
+    ddf : dask.dataframe.DataFrame
+        The inventory with canonical column names and ``_row`` (input position).
+    model : RiskModel
+        Model whose config has entropy, CRITIC (Pearson) or combined weights.
+
+    Returns
+    -------
+    RiskModel
+        ``model``, fitted: ``weights_`` and ``weight_details_`` as
+        :meth:`RiskModel.fit <riskgrade.RiskModel.fit>` on the same rows gives them.
+
+    Raises
+    ------
+    InventoryValidationError
+        When a partition fails validation.
+    """
+    from riskgrade.engine_weights import WeightStats
+
+    names = list(model.catalog.names)
+    stats = _reduce(ddf, model, WeightStats(model.config.weighting, names))
+    if stats.needs_second_pass:  # min-max entropy: sums of x - min
+        stats = _reduce(ddf, model, stats.second_pass())
+    weights, details = stats.finalize()
+    model._set_weights(pd.Series(weights, dtype=float).reindex(names).fillna(0.0), details)
+    model.training_ = {"n_rows": int(stats.rows), "input_sha256": None}
+    return model
 
 
 def _meta_frame(meta: pd.DataFrame, model: Any) -> pd.DataFrame:
