@@ -189,3 +189,27 @@ def test_invariants(case):
     perm = np.random.default_rng(seed).permutation(F.shape[0])
     Pp = quota_level_probabilities(F[perm], None, draws, units[perm], t1, t2, cap, n_threads=1).p_level
     assert np.array_equal(Pp, P[perm])
+
+
+def test_canonical_order_fallback_when_mixes_collide(monkeypatch):
+    """Rows are ordered by a 64-bit mix of their content; were two different rows to share
+    a mix, the order falls back to a lexicographic sort. Forcing every mix to collide
+    (all multipliers zero) must leave the probabilities unchanged and row-order free."""
+    from riskgrade.uncertainty import core
+
+    rng = np.random.default_rng(5)
+    F = rng.choice(np.linspace(0, 1, 5), size=(60, 3))
+    F[rng.random(F.shape) < 0.1] = np.nan
+    units = rng.integers(0, 3, 60)
+    cap = (np.bincount(units, minlength=3) // 5).astype(np.int64)
+    draws = rng.dirichlet(np.ones(3), 30)
+    ref = quota_level_probabilities(F, None, draws, units, 0.55, 0.3, cap).p_level
+    monkeypatch.setattr(core, "_MIX", np.zeros(4, dtype=np.uint64))
+    order = core._canonical_order(np.nan_to_num(F), ~np.isnan(F), units)
+    assert np.array_equal(np.sort(order), np.arange(60))
+    assert np.all(np.diff(units[order]) >= 0)
+    got = quota_level_probabilities(F, None, draws, units, 0.55, 0.3, cap).p_level
+    perm = rng.permutation(60)
+    got_perm = quota_level_probabilities(F[perm], None, draws, units[perm], 0.55, 0.3, cap).p_level
+    assert np.array_equal(got, ref)
+    assert np.array_equal(got_perm, ref[perm])

@@ -228,11 +228,35 @@ def _score_bounds(
     return lower, upper
 
 
+_MIX = np.array(
+    [0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93],
+    dtype=np.uint64,
+)
+
+
 def _canonical_order(F: np.ndarray, presence: np.ndarray, unit_codes: np.ndarray) -> np.ndarray:
-    """Row order by unit, then factor scores (missing first), independent of input order."""
-    keys = [np.where(presence[:, j], F[:, j], -np.inf) for j in range(F.shape[1] - 1, -1, -1)]
-    keys.append(unit_codes)
-    return np.lexsort(keys)
+    """Row order by unit, then by row content, independent of the input order.
+
+    Rows are sorted by (unit, 64-bit mix of their factor scores and presence); rows
+    sharing both are checked to be identical (then their order does not matter) and,
+    should two different rows ever share a mix, the order falls back to a lexicographic
+    sort of the factor scores.
+    """
+    keys = np.where(presence, F, -np.inf)  # missing factors as -inf: one key per factor
+    bits = np.ascontiguousarray(keys).view(np.uint64)
+    h = np.zeros(F.shape[0], dtype=np.uint64)
+    for j in range(F.shape[1]):
+        h ^= bits[:, j] + _MIX[j % 4] + np.uint64(j)
+        h *= _MIX[(j + 1) % 4]
+        h ^= h >> np.uint64(29)
+    order = np.lexsort((h, unit_codes))
+    same = (h[order[1:]] == h[order[:-1]]) & (unit_codes[order[1:]] == unit_codes[order[:-1]])
+    if same.any():
+        i = np.flatnonzero(same)
+        if not (bits[order[i]] == bits[order[i + 1]]).all():  # about 2**-64 per pair
+            cols = [keys[:, j] for j in range(F.shape[1] - 1, -1, -1)]
+            return np.lexsort([*cols, unit_codes])
+    return order
 
 
 def _size_class(s: int) -> int:
