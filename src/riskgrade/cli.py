@@ -249,6 +249,7 @@ def _score(args: argparse.Namespace, err: TextIO) -> int:
 def _pick_engine(args: argparse.Namespace, model) -> str:
     """Which engine grades: the DataFrame path ("model") or a batch engine."""
     from riskgrade.engine import default_memory_limit, parse_memory
+    from riskgrade.engine_weights import batch_supported
     from riskgrade.model import DATA_FREE_METHODS
 
     try:
@@ -258,7 +259,9 @@ def _pick_engine(args: argparse.Namespace, model) -> str:
     needs_frame = (
         args.output == "-"
         or args.uncertainty
-        or (not model.is_fitted and model.config.weighting.method not in DATA_FREE_METHODS)
+        # data-driven weights are computed by the engines, except CRITIC with Spearman ranks
+        or (not model.is_fitted and model.config.weighting.method not in DATA_FREE_METHODS
+            and not batch_supported(model.config.weighting))
         # calibrated probabilities and supervised scorers are graded on the DataFrame path
         or model.config.calibration is not None
         or model.config.scorer is not None
@@ -272,7 +275,8 @@ def _pick_engine(args: argparse.Namespace, model) -> str:
         return "stream" if size > limit else "local"
     if needs_frame:
         raise _UsageError(
-            f"--engine {args.engine} writes a file and takes fixed or fitted weights of the index; "
+            f"--engine {args.engine} writes a file and grades the weighted index (CRITIC with Spearman "
+            "correlation needs a fitted model card); "
             "it cannot write to '-', add --uncertainty, or use a calibrator or supervised scorer"
         )
     return args.engine
