@@ -213,3 +213,26 @@ def test_canonical_order_fallback_when_mixes_collide(monkeypatch):
     got_perm = quota_level_probabilities(F[perm], None, draws, units[perm], 0.55, 0.3, cap).p_level
     assert np.array_equal(got, ref)
     assert np.array_equal(got_perm, ref[perm])
+
+
+@pytest.mark.parametrize("sizes", [(9, 14), (37, 47)])
+@pytest.mark.parametrize("chunk_size", [7, 16])
+def test_tiles_mixing_units_of_different_caps(sizes, chunk_size):
+    """Quota tiles hold units of one padded size but any caps: short rows take the cut-off
+    from one sort, long rows from one partition per cap; both against the brute force, with
+    ties (a coarse grid of factor values), missing factors, and both counting paths (chunks
+    of a multiple of 8 draws and not)."""
+    rng = np.random.default_rng(sizes[0] * 100 + chunk_size)
+    n_units = 14
+    unit_sizes = rng.integers(sizes[0], sizes[1] + 1, n_units)
+    units = np.repeat(np.arange(n_units), unit_sizes)
+    n = units.size
+    F = rng.choice(np.linspace(0.3, 1.0, 8), size=(n, 3))
+    F[rng.random((n, 3)) < 0.05] = np.nan
+    cap = rng.integers(1, unit_sizes // 3 + 1).astype(np.int64)
+    draws = rng.dirichlet(np.ones(3), 40)
+    got = quota_level_probabilities(
+        F, None, draws, units, 0.62, 0.4, cap, chunk_size=chunk_size, tile_points=512
+    )
+    assert got.stats["partition_rows"] > 0
+    np.testing.assert_allclose(got.p_level, brute_force(F, draws, units, 0.62, 0.4, cap), atol=1e-12)
