@@ -116,15 +116,25 @@ def _limb_gram(c: np.ndarray, buf: np.ndarray | None) -> tuple[np.ndarray, np.nd
     return gram.astype(np.int64).sum(axis=0), buf  # <= 32 blocks: <= 2**58
 
 
-def _one_blas_thread() -> Any:
-    """Limit BLAS to one thread (a contended multi-threaded BLAS spins on tiny products)."""
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:  # pragma: no cover - comes with scikit-learn
-        import contextlib
+_BLAS: list[Any] = []
 
-        return contextlib.nullcontext()
-    return threadpool_limits(1, user_api="blas")
+
+def _one_blas_thread() -> Any:
+    """Limit BLAS to one thread (a contended multi-threaded BLAS spins on tiny products).
+
+    The thread-pool controller is built once: building it scans the loaded libraries.
+    """
+    import contextlib
+
+    if not _BLAS:
+        try:
+            from threadpoolctl import ThreadpoolController
+
+            _BLAS.append(ThreadpoolController())
+        except Exception:  # pragma: no cover - threadpoolctl comes with scikit-learn
+            _BLAS.append(None)
+    ctl = _BLAS[0]
+    return contextlib.nullcontext() if ctl is None else ctl.limit(limits=1, user_api="blas")
 
 
 class WeightStats:
