@@ -30,13 +30,12 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 import os
 import tempfile
 import time
 import types
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -47,17 +46,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from riskgrade.engine_check import batch_is_valid
-from riskgrade.engine_core import (
-    FLAG_DEMOTED,
-    FLAG_EXCEPTION,
-    FLAG_TIE,
-    as_float,
-    factor_matrix,
-    grading_order,
-    ints_to_score,
-    score_ints,
-)
+from riskgrade.engine_core import as_float, factor_matrix, score_ints
+from riskgrade.engine_ids import duplicates, sorted_failures
 from riskgrade.engine_io import (
+    Ordered,
     _compact,
     _input_hash,
     _restore,
@@ -66,19 +58,22 @@ from riskgrade.engine_io import (
     _UnitCodes,
     _Writer,
     neutralise,
+    prefetch,
 )
+from riskgrade.engine_output import OutputSpec, output_part, score_and_contributions
+from riskgrade.engine_rank import REC, rank_units
 from riskgrade.engine_weights import EngineWeightPass
 from riskgrade.exceptions import DataWarning, InventoryValidationError
-from riskgrade.grading import AUDIT_COLUMNS, provisional_levels, quota_from_order
 from riskgrade.io import atomic_path
 from riskgrade.results import RESULT_COLUMNS
 from riskgrade.schema import find_failures
-from riskgrade.scoring import _sums, index_score
+from riskgrade.scoring import index_score
 
 __all__ = ["EngineSummary", "default_memory_limit", "grade_file", "parse_memory"]
 
 Progress = Callable[[str, int], None]
 _LOCAL_BLOCK = 1 << 24
+_PART_ROWS = 1 << 17
 
 
 def default_memory_limit() -> int:
@@ -272,13 +267,8 @@ def grade_file(
                 raise ValueError(f"fmt must be 'csv' or 'parquet', got {ofmt!r}")
             rej_rows: list[pa.Table] = []
             with atomic_path(out) as tmp, open(tmp, "wb") as fh:
-                threads = min(4, os.cpu_count() or 1) if engine == "local" else 1
-                w = _Writer(fh, ofmt, prov, threads=threads)
-                try:
-                    run.pass2(w, rej_rows)
-                except BaseException:
-                    w.abort()
-                    raise
+                w = _Writer(fh, ofmt, prov)
+                run.pass2(w, rej_rows)
                 w.close()
                 if ofmt == "csv":
                     side = out.with_name(out.name + ".meta.json")
@@ -327,6 +317,15 @@ class _Run:
         self.tmpdir: Path | None = None
         self.bad: np.ndarray = np.zeros(0, dtype=np.int64)
         self.reasons: dict[int, str] = {}
+        self.extra_bad: pd.DataFrame | None = None
+        self.ipc_path: Path | None = None
+        self.types0: dict[str, pa.DataType] | None = None
+        # local engine: kept batches and, per batch, the first good-row index and the
+        # positions of the good rows (None when all are good)
+        self.batches: list[pa.Table] = []
+        self.good_start: list[int] = [0]
+        self.good_pos: list[np.ndarray | None] = []
+        self.threads = min(2, os.cpu_count() or 1) if engine == "local" else 0
 
     # ------------------------------------------------------------------ pass 1
     def pass1(self) -> None:
@@ -337,13 +336,14 @@ class _Run:
                 if self.src.kind != "csv" or not self.src.pin_types():
                     raise
                 continue
-            dups = self._duplicates()
+            dups = duplicates(self)
             if self.on_error == "raise" and self.p1.failures and dups is None:
-                raise InventoryValidationError(_sorted_fc(self.p1.failures), n_rows=self.p1.rows_in)
+                raise InventoryValidationError(sorted_failures(self.p1.failures), n_rows=self.p1.rows_in)
             if dups is None:
                 return
             if self.on_error == "raise":
-                raise InventoryValidationError(_sorted_fc([*self.p1.failures, dups]), n_rows=self.p1.rows_in)
+                raise InventoryValidationError(sorted_failures([*self.p1.failures, dups]),
+                                               n_rows=self.p1.rows_in)
             self.extra_bad = dups
         raise RuntimeError("could not read the input consistently")  # pragma: no cover
 
@@ -353,90 +353,46 @@ class _Run:
             self.weight_pass.reset()
         p1 = _Pass1()
         self.p1 = p1
-        extra = getattr(self, "extra_bad", None)
+        extra = self.extra_bad
         extra_rows = np.unique(extra["row"].to_numpy(dtype=np.int64)) if extra is not None else None
-        keep_batches: list[pa.Table] = []
-        keys: dict[str, list] = {"g": [], "s": [], "ids": [], "hash": []}
-        for k in self.tie_names:
-            keys[k] = []
-        ipc = None
-        tie_present: list[str] | None = None
-        for t in self.src.batches():
-            n = t.num_rows
-            if n == 0:
-                continue
-            r0 = p1.rows_in
-            p1.rows_in += n
-            ok = batch_is_valid(t, self.config)
-            good = None
-            if not ok:
-                fc = find_failures(t.to_pandas(), self.config)
-                if len(fc):
-                    file_level = fc["row"].isna()
-                    if file_level.any():
-                        raise InventoryValidationError(fc[file_level], n_rows=n)
-                    fc["row"] = fc["row"] + r0
-                    p1.failures.append(fc)
-                    bad = np.unique(fc["row"].to_numpy(dtype=np.int64))
-                    p1.bad_rows.append(bad)
-                    good = np.ones(n, dtype=bool)
-                    good[bad - r0] = False
-            if extra_rows is not None:
-                sel = extra_rows[(extra_rows >= r0) & (extra_rows < r0 + n)] - r0
-                if len(sel):
-                    good = np.ones(n, dtype=bool) if good is None else good
-                    good[sel] = False
-            if not hasattr(self, "types0"):
-                self.types0 = dict(zip(t.column_names, t.schema.types, strict=True))
-            if self.engine == "local":
-                keep_batches.append(_compact(t))
-            tg = t if good is None else t.filter(pa.array(good))
-            if tg.num_rows == 0:
-                continue
-            F = factor_matrix(tg, self.catalog)
-            if self.weight_pass is not None:  # data-driven weights: scored after pass 1
-                s_int = self.weight_pass.add(F)
-            else:
-                s_int = score_ints(index_score(F, self.w, decimals=self.dec), self.dec)
-            del F
-            q = self.quota_policy.by
-            g = self.units.codes(tg.column(q)) if q in tg.column_names else np.zeros(tg.num_rows, np.int32)
-            if tie_present is None:
-                tie_present = [k for k in self.tie_names if k in tg.column_names]
-            tks = [as_float(tg.column(k)) for k in tie_present]
-            ids = tg.column("risk_point_id")
-            if self.engine == "local":
-                keys["g"].append(g)
-                keys["s"].append(s_int)
-                for k, v in zip(tie_present, tks, strict=True):
-                    keys[k].append(v)
-                keys["ids"].append(ids)
-            else:
-                h = pd.util.hash_array(np.asarray(ids.to_numpy(), dtype=object).astype(str))
-                cols = {"g": pa.array(g), "s": pa.array(s_int), "h": pa.array(h)}
-                for k, v in zip(tie_present, tks, strict=True):
-                    cols["t_" + k] = pa.array(v)
-                cols["id"] = pc.cast(ids, pa.large_string()) if not pa.types.is_large_string(ids.type) \
-                    else ids
-                kt = pa.table(cols)
-                if ipc is None:
-                    assert self.tmpdir is not None
-                    ipc_path = self.tmpdir / "keys.arrow"
-                    ipc = pa.ipc.new_file(str(ipc_path), kt.schema)
-                    self.ipc_path = ipc_path
-                ipc.write_table(kt)
-                cnt = np.bincount(g, minlength=len(self.units))
-                if len(p1.counts) < len(cnt):
-                    p1.counts = np.concatenate([p1.counts, np.zeros(len(cnt) - len(p1.counts), np.int64)])
-                p1.counts[: len(cnt)] += cnt
-            self._tick("reading", p1.rows_in)
-        if ipc is not None:
-            ipc.close()
+        self.batches, self.good_start, self.good_pos = [], [0], []
+        self.keys: dict[str, list] = {"g": [], "s": [], "ids": []}
+        self.ipc: Any = None
+        self.tie_present: list[str] = []
+        tie_found = False
+        pool = Ordered(self.threads)
+        source = self.src.batches()
+        batches = prefetch(source, depth=2) if self.threads else source
+        try:
+            for t in batches:
+                n = t.num_rows
+                if n == 0:
+                    continue
+                r0 = p1.rows_in
+                p1.rows_in += n
+                if self.types0 is None:
+                    self.types0 = dict(zip(t.column_names, t.schema.types, strict=True))
+                if not tie_found:
+                    self.tie_present = [k for k in self.tie_names if k in t.column_names]
+                    tie_found = True
+                sel = None
+                if extra_rows is not None:
+                    sel = extra_rows[(extra_rows >= r0) & (extra_rows < r0 + n)] - r0
+                for res in pool.submit(self._prepare, t, r0, sel):
+                    self._absorb(res)
+            for res in pool.drain():
+                self._absorb(res)
+        except BaseException:
+            pool.abort()
+            raise
+        finally:
+            pool.close()
+            if hasattr(batches, "close"):
+                batches.close()
+        if self.ipc is not None:
+            self.ipc.close()
         if p1.rows_in == 0:
             raise InventoryValidationError(find_failures(pd.DataFrame(), self.config), n_rows=0)
-        self.tie_present = tie_present or []
-        self.batches = keep_batches
-        self.keys = keys
         bad_parts: list[np.ndarray] = [*p1.bad_rows]
         if extra_rows is not None:
             bad_parts.append(extra_rows)
@@ -444,277 +400,237 @@ class _Run:
         fcs = list(p1.failures)
         if extra is not None:
             fcs.append(extra)
-        self.fc_all = _sorted_fc(fcs) if fcs else None
+        self.fc_all = sorted_failures(fcs) if fcs else None
 
-    def _tick(self, phase: str, rows: int) -> None:
+    def _prepare(self, t: pa.Table, r0: int, sel: np.ndarray | None) -> _Prepared:
+        """The row-local work of pass 1 on one batch (runs in a worker thread)."""
+        n = t.num_rows
+        out = _Prepared(n=n)
+        good = None
+        if not batch_is_valid(t, self.config):
+            fc = find_failures(t.to_pandas(), self.config)
+            if len(fc):
+                file_level = fc["row"].isna()
+                if file_level.any():
+                    raise InventoryValidationError(fc[file_level], n_rows=n)
+                fc["row"] = fc["row"] + r0
+                out.fc = fc
+                bad = np.unique(fc["row"].to_numpy(dtype=np.int64))
+                out.bad = bad
+                good = np.ones(n, dtype=bool)
+                good[bad - r0] = False
+        if sel is not None and len(sel):
+            good = np.ones(n, dtype=bool) if good is None else good
+            good[sel] = False
+        if self.engine == "local":
+            out.kept = _compact(t)
+            out.good_pos = None if good is None else np.flatnonzero(good)
+        tg = t if good is None else t.filter(pa.array(good))
+        out.m = tg.num_rows
+        if tg.num_rows == 0:
+            return out
+        F = factor_matrix(tg, self.catalog)
+        if self.weight_pass is not None:  # data-driven weights: scored after pass 1, in order
+            out.F = F
+        else:
+            out.s_int = score_ints(index_score(F, self.w, decimals=self.dec), self.dec)
+        del F
+        q = self.quota_policy.by
+        out.enc = _UnitCodes.encode(tg.column(q)) if q in tg.column_names else None
+        ids = tg.column("risk_point_id")
+        out.ids = ids
+        if self.engine != "local":
+            out.tks = [as_float(tg.column(k)) for k in self.tie_present]
+            out.h = pd.util.hash_array(np.asarray(ids.to_numpy(), dtype=object).astype(str))
+        return out
+
+    def _absorb(self, r: _Prepared) -> None:
+        """The sequential part of pass 1: unit codes in order of appearance, keys kept."""
+        p1 = self.p1
+        if r.fc is not None:
+            p1.failures.append(r.fc)
+            p1.bad_rows.append(r.bad)
+        if self.engine == "local":
+            self.batches.append(r.kept)
+            self.good_pos.append(r.good_pos)
+            self.good_start.append(self.good_start[-1] + r.m)
+        if r.F is not None:
+            assert self.weight_pass is not None
+            r.s_int = self.weight_pass.add(r.F)
+            r.F = None
+        if r.m:
+            g = self.units.merge(r.enc) if r.enc is not None else np.zeros(r.m, np.int32)
+            if self.engine == "local":
+                self.keys["g"].append(g)
+                self.keys["s"].append(r.s_int)
+                self.keys["ids"].append(r.ids)
+            else:
+                cols = {"g": pa.array(g), "s": pa.array(r.s_int), "h": pa.array(r.h)}
+                for k, v in zip(self.tie_present, r.tks, strict=True):
+                    cols["t_" + k] = pa.array(v)
+                ids = r.ids
+                cols["id"] = pc.cast(ids, pa.large_string()) if not pa.types.is_large_string(ids.type) \
+                    else ids
+                kt = pa.table(cols)
+                if self.ipc is None:
+                    assert self.tmpdir is not None
+                    self.ipc_path = self.tmpdir / "keys.arrow"
+                    self.ipc = pa.ipc.new_file(str(self.ipc_path), kt.schema)
+                self.ipc.write_table(kt)
+                cnt = np.bincount(g, minlength=len(self.units))
+                if len(p1.counts) < len(cnt):
+                    p1.counts = np.concatenate([p1.counts, np.zeros(len(cnt) - len(p1.counts), np.int64)])
+                p1.counts[: len(cnt)] += cnt
+        self.tick("reading", p1.rows_in if r.n else 0)
+
+    def tie_keys_at(self, rows: np.ndarray) -> list[np.ndarray]:
+        """Secondary tie-break keys of the valid rows ``rows`` (local engine: from the kept input)."""
+        out = [np.empty(len(rows)) for _ in self.tie_present]
+        if not self.tie_present or not len(rows):
+            return out
+        starts = np.asarray(self.good_start)
+        b = np.searchsorted(starts, rows, side="right") - 1
+        for bi in np.unique(b):
+            at = np.flatnonzero(b == bi)
+            local = rows[at] - starts[bi]
+            gp = self.good_pos[bi]
+            pos = pa.array(local if gp is None else gp[local])
+            kb = self.batches[bi]
+            for j, k in enumerate(self.tie_present):
+                col = _restore(kb.column(k), (self.types0 or {}).get(k))
+                out[j][at] = as_float(pc.take(col, pos))
+        return out
+
+    def tick(self, phase: str, rows: int) -> None:
         if self.progress is not None:
             self.progress(phase, rows)
 
-    def _duplicates(self) -> pd.DataFrame | None:
-        """Failure cases for ids repeated across the whole input (``None`` if unique)."""
-        if self.engine == "local":
-            if not self.keys["ids"]:
-                return None
-            ids = _chunks(self.keys["ids"])
-            if _strictly_increasing(ids) or pc.count_distinct(ids).as_py() == len(ids):
-                return None
-            pos = self._good_positions()
-            s = pd.Series(ids.to_numpy(), index=pos)
-        else:
-            if not hasattr(self, "ipc_path"):
-                return None
-            n_rows = self.p1.rows_in
-            hgroups = max(1, math.ceil(n_rows * 24 / max(self.budget // 2, 1)))
-            dup_parts = []
-            for gi in range(hgroups):
-                with pa.OSFile(str(self.ipc_path)) as mm:
-                    rd = pa.ipc.open_file(mm)
-                    parts_h = []
-                    for i in range(rd.num_record_batches):
-                        h = rd.get_batch(i).column("h").to_numpy()
-                        parts_h.append(h[(h % np.uint64(hgroups)) == gi] if hgroups > 1 else h.copy())
-                hs = np.concatenate(parts_h)
-                del parts_h
-                hs.sort()
-                dd = hs[1:] == hs[:-1]
-                if dd.any():
-                    dup_parts.append(np.unique(hs[1:][dd]))
-                del hs, dd
-            if not dup_parts:
-                return None
-            dup_h = np.concatenate(dup_parts)
-            parts, offs = [], []
-            off = 0
-            with pa.OSFile(str(self.ipc_path)) as mm:
-                rd = pa.ipc.open_file(mm)
-                for i in range(rd.num_record_batches):
-                    b = rd.get_batch(i)
-                    m = np.isin(b.column("h").to_numpy(), dup_h)
-                    idx = np.flatnonzero(m)
-                    parts.append(b.column("id").to_numpy(zero_copy_only=False)[idx])
-                    offs.append(idx + off)
-                    off += b.num_rows
-            local = np.concatenate(offs)
-            pos = self._good_positions(local)
-            s = pd.Series(np.concatenate(parts), index=pos)
-        key = s.astype(str)
-        dup = key.duplicated(keep=False)
-        if not dup.any():
-            return None
-        d = key[dup]
-        first = d.groupby(d.to_numpy()).transform(lambda x: x.index[0])
-        fc = pd.DataFrame(
-            {
-                "row": pd.array(d.index.to_numpy(), dtype="Int64"),
-                "risk_point_id": pd.array(d.to_numpy(), dtype=object),
-                "column": "risk_point_id",
-                "value": pd.array(d.to_numpy(), dtype=object),
-                "reason": "duplicate_id",
-                "message": [f"risk_point_id duplicated (first at row {int(f)})" for f in first.to_numpy()],
-            }
-        )
-        return fc
-
-    def _good_positions(self, local: np.ndarray | None = None) -> np.ndarray:
-        """Input row positions of graded rows (all of them, or those at ``local`` indices)."""
-        n = self.p1.rows_in
-        bad = np.unique(np.concatenate(self.p1.bad_rows)) if self.p1.bad_rows else np.zeros(0, np.int64)
-        extra = getattr(self, "extra_bad", None)
-        if extra is not None:
-            bad = np.union1d(bad, extra["row"].to_numpy(dtype=np.int64))
-        if local is None:
-            keep = np.ones(n, dtype=bool)
-            keep[bad] = False
-            return np.flatnonzero(keep)
-        # position of the k-th good row: k + number of bad rows before it
-        good = np.setdiff1d(np.arange(n), bad) if len(bad) else None
-        return local if good is None else good[local]
-
     # ------------------------------------------------------------------ quota
     def quota(self) -> None:
-        q = self.quota_policy
-        grader = self.model.grader_
-        self.n_units = len(self.units)
-        if self.engine == "local":
-            g = np.concatenate(self.keys["g"]) if self.keys["g"] else np.zeros(0, np.int32)
-            counts = np.bincount(g, minlength=self.n_units).astype(np.int64)
-        else:
-            counts = self.p1.counts
-            counts = np.concatenate([counts, np.zeros(self.n_units - len(counts), np.int64)])
-        self.n_u = counts
-        cap_u = q.cap(counts)
-        cap_eff = cap_u.copy()
-        if q.small_unit_allowance:
-            small = cap_u == 0
-            cap_eff[small] = np.minimum(q.small_unit_allowance, counts[small])
-        self.cap_eff = cap_eff
-        self.cand = np.zeros(self.n_units, dtype=np.int64)
-        audits: list[pd.DataFrame] = []
-        if self.engine == "local":
-            s_int = np.concatenate(self.keys["s"]) if self.keys["s"] else np.zeros(0, np.int64)
-            tks = [np.concatenate(self.keys[k]) for k in self.tie_present]
-            ids = _chunks(self.keys["ids"]) if self.keys["ids"] else None
-            self.keys = {}
-            self.g = g
-            rank, flags = self._grade_group(g, s_int, tks, ids, grader, audits)
-            self.rank, self.flags = rank, flags
-            self.n_groups = 1
-        else:
-            self._grade_groups(grader, audits)
-        audit = pd.concat(audits, ignore_index=True) if audits else pd.DataFrame(
-            {c: [] for c in AUDIT_COLUMNS}
-        )
-        if len(audit):
-            audit = audit.sort_values(["unit_id", "rank_in_unit"], kind="stable").reset_index(drop=True)
-        self.summary.audit = audit[AUDIT_COLUMNS] if len(audit) else audit
-        self.summary.units = int((counts > 0).sum())
-        self.summary.units_over_cap = int((self.cand > cap_eff).sum())
-        self.summary.rows_in = self.p1.rows_in
-        self.summary.rows_rejected = len(self.bad)
-        self.summary.rows_graded = self.p1.rows_in - len(self.bad)
-
-    def _grade_group(self, g, s_int, tks, ids, grader, audits) -> tuple[np.ndarray, np.ndarray]:
-        order = grading_order(g, s_int, tks, ids)
-        score = ints_to_score(s_int, self.dec)
-        prov = provisional_levels(score, self.config.levels)
-        self.cand += np.bincount(g[prov == 1], minlength=self.n_units)
-        qo = quota_from_order(score, g, order, prov, self.n_units, self.quota_policy)
-        flags = (qo.demoted * FLAG_DEMOTED) | (qo.tie * FLAG_TIE) | (qo.exception * FLAG_EXCEPTION)
-        flags = flags.astype(np.uint8)
-        if self.quota_policy.enabled and (qo.dem_s.any() or qo.exc_s.any()):
-            m = qo.dem_s | qo.exc_s
-            rows = order[m]
-            id_sub = (
-                np.asarray(pc.take(ids, pa.array(rows)).to_numpy(zero_copy_only=False), dtype=object)
-                if ids is not None else np.array([None] * len(rows), dtype=object)
-            )
-            unit_sub = np.asarray(self.units.values, dtype=object)[g[rows]] if self.units.values else \
-                np.zeros(len(rows), dtype=object)
-            k = len(rows)
-            audits.append(
-                grader._audit(
-                    np.arange(k), qo.dem_s[m], qo.exc_s[m], qo.g_s[m], unit_sub, id_sub,
-                    score[rows], qo.rank[rows], self.n_u, self.cap_eff, qo.cutoff, qo.tie[rows],
-                )
-            )
-        self.summary.demoted += int(qo.demoted.sum())
-        return qo.rank.astype(np.int32), flags
-
-    def _grade_groups(self, grader, audits) -> None:
-        """Stream engine: grade the units group by group from the key file."""
-        n = self.summary.rows_graded if self.summary.rows_graded else self.p1.rows_in - len(self.bad)
-        per_row = 96 + 8 * len(self.tie_present)
-        groups = max(1, math.ceil(n * per_row / max(self.budget // 6, 1)))
-        self.n_groups = groups
-        self.summary.groups = groups
-        if not hasattr(self, "ipc_path"):
-            self.group_files: list[Path] = []
-            return
-        assert self.tmpdir is not None
-        self.group_files = []
-        for gi in range(groups):
-            gs: list[np.ndarray] = []
-            ss: list[np.ndarray] = []
-            ts: list[list[np.ndarray]] = [[] for _ in self.tie_present]
-            ids: list[np.ndarray] = []
-            with pa.OSFile(str(self.ipc_path)) as mm:
-                rd = pa.ipc.open_file(mm)
-                for i in range(rd.num_record_batches):
-                    b = rd.get_batch(i)
-                    gcol = b.column("g").to_numpy()
-                    m = (gcol % groups) == gi if groups > 1 else None
-                    if m is not None:
-                        idx = np.flatnonzero(m)
-                        gs.append(gcol[idx])
-                        ss.append(b.column("s").to_numpy()[idx])
-                        for j, k in enumerate(self.tie_present):
-                            ts[j].append(b.column("t_" + k).to_numpy()[idx])
-                        ids.append(pc.take(b.column("id"), pa.array(idx)))
-                    else:
-                        gs.append(gcol.copy())
-                        ss.append(b.column("s").to_numpy().copy())
-                        for j, k in enumerate(self.tie_present):
-                            ts[j].append(b.column("t_" + k).to_numpy().copy())
-                        ids.append(pc.take(b.column("id"), pa.array(np.arange(b.num_rows))))
-            g = np.concatenate(gs) if gs else np.zeros(0, np.int32)
-            s_int = np.concatenate(ss) if ss else np.zeros(0, np.int64)
-            tks = [np.concatenate(t) for t in ts]
-            idarr = pa.chunked_array(ids, type=pa.large_string())
-            del gs, ss, ts, ids
-            rank, flags = self._grade_group(g, s_int, tks, idarr, grader, audits)
-            del g, s_int, tks, idarr
-            path = self.tmpdir / f"group{gi}.bin"
-            rec = np.empty(len(rank), dtype=[("r", "<i4"), ("f", "u1")])
-            rec["r"] = rank
-            rec["f"] = flags
-            rec.tofile(path)
-            self.group_files.append(path)
-            self._tick("ranking", gi + 1)
+        rank_units(self)
 
     # ------------------------------------------------------------------ pass 2
     def pass2(self, writer: _Writer | None, rejected: list[pa.Table]) -> None:
         counts = np.zeros(4, dtype=np.int64)
+        fmt = writer.fmt if writer is not None else None
+        # CSV text is about as large as the table: smaller parts bound the memory in flight
+        self.part_rows = _PART_ROWS if fmt == "csv" else 0
+        pool = Ordered(self.threads if self.engine == "local" else (1 if writer is not None else 0))
+        state: dict[str, Any] = {"spec": None, "schema": None}
+
+        def take(results: list) -> None:
+            for part, cnt, _own in results:
+                counts[:] += cnt
+                if writer is not None:
+                    writer.write(part)
+
+        try:
+            for t, g, rank, flags, done in self._pass2_parts(rejected):
+                if state["spec"] is None:  # the first part fixes the output schema
+                    state["spec"] = self._spec(t)
+                    part, cnt, own = output_part(state["spec"], t, None, g, rank, flags, None, fmt)
+                    state["schema"] = own
+                    if writer is not None:
+                        writer.start(own)
+                    take([(part, cnt, own)])
+                else:
+                    take(pool.submit(output_part, state["spec"], t, None, g, rank, flags,
+                                     state["schema"], fmt))
+                self.tick("writing", done)
+            take(pool.drain())
+        except BaseException:
+            pool.abort()
+            if writer is not None:
+                writer.abort()
+            raise
+        finally:
+            pool.close()
+        self.summary.levels = {1: int(counts[1]), 2: int(counts[2]), 3: int(counts[3])}
+
+    def _pass2_parts(self, rejected: list[pa.Table]) -> Iterator[tuple]:
+        """Input slices of valid rows with their unit codes, ranks and flags, in file order."""
         r0 = 0
         done_good = 0
         handles = [open(p, "rb") for p in getattr(self, "group_files", [])]  # noqa: SIM115
-        rec_t = np.dtype([("r", "<i4"), ("f", "u1")])
         try:
-            batches = iter(self.batches) if self.engine == "local" else self.src.batches()
+            if self.engine == "local":
+                kept = self.batches
+                self.batches = []  # released batch by batch
+                batches: Iterator[pa.Table] = _popping(kept)
+            else:
+                batches = self.src.batches()
             for t in batches:
                 n = t.num_rows
                 if n == 0:
                     continue
-                good = None
                 if len(self.bad):
                     sel = self.bad[(self.bad >= r0) & (self.bad < r0 + n)] - r0
                     if len(sel):
-                        good = np.ones(n, dtype=bool)
-                        good[sel] = False
-                        rej = t.filter(pa.array(~good))
-                        rej = pa.table(
-                            [_restore(c, self.types0.get(nm)) for c, nm in zip(rej.columns, rej.column_names,
-                                                                                strict=True)],
-                            names=rej.column_names,
-                        )
-                        rej = rej.add_column(0, "row", pa.array(sel + r0, pa.int64()))
-                        reasons = [self.reasons_for(int(r)) for r in sel + r0]
-                        rejected.append(rej.append_column("reject_reasons", pa.array(reasons)))
-                        t = t.filter(pa.array(good))
+                        t = self._reject(t, sel, r0, rejected)
                 r0 += n
                 m = t.num_rows
                 if m == 0:
                     continue
                 if self.engine == "local":
-                    g = self.g[done_good: done_good + m]
-                    rank = self.rank[done_good: done_good + m]
-                    flags = self.flags[done_good: done_good + m]
+                    step = self.part_rows or m
+                    for a in range(0, m, step):
+                        b = min(m, a + step)
+                        sl = slice(done_good + a, done_good + b)
+                        yield t.slice(a, b - a), self.g[sl], self.rank[sl], self.flags[sl], r0
                 else:
-                    q = self.quota_policy.by
-                    g = self.units.lookup(t.column(q)) if q in t.column_names else np.zeros(m, np.int32)
-                    rank = np.empty(m, dtype=np.int32)
-                    flags = np.empty(m, dtype=np.uint8)
-                    if self.n_groups == 1:
-                        rec = np.fromfile(handles[0], dtype=rec_t, count=m)
-                        rank[:] = rec["r"]
-                        flags[:] = rec["f"]
-                    else:
-                        grp = g % self.n_groups
-                        ob = np.argsort(grp, kind="stable")
-                        cnt = np.bincount(grp, minlength=self.n_groups)
-                        recs = [np.fromfile(handles[i], dtype=rec_t, count=int(c)) if c else
-                                np.zeros(0, rec_t) for i, c in enumerate(cnt)]
-                        rec = np.concatenate(recs)
-                        rank[ob] = rec["r"]
-                        flags[ob] = rec["f"]
+                    yield (t, *self._stream_keys(t, m, handles), r0)
                 done_good += m
-                out = self._output_batch(t, g, rank, flags, counts)
-                if writer is not None:
-                    writer.write(out)
-                self._tick("writing", r0)
         finally:
             for h in handles:
                 h.close()
-        self.summary.levels = {1: int(counts[1]), 2: int(counts[2]), 3: int(counts[3])}
+
+    def _stream_keys(self, t: pa.Table, m: int, handles: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        q = self.quota_policy.by
+        g = self.units.lookup(t.column(q)) if q in t.column_names else np.zeros(m, np.int32)
+        rank = np.empty(m, dtype=np.int32)
+        flags = np.empty(m, dtype=np.uint8)
+        if self.n_groups == 1:
+            rec = np.fromfile(handles[0], dtype=REC, count=m)
+            rank[:] = rec["r"]
+            flags[:] = rec["f"]
+        else:
+            grp = g % self.n_groups
+            ob = np.argsort(grp, kind="stable")
+            cnt = np.bincount(grp, minlength=self.n_groups)
+            recs = [np.fromfile(handles[i], dtype=REC, count=int(c)) if c else
+                    np.zeros(0, REC) for i, c in enumerate(cnt)]
+            rec = np.concatenate(recs)
+            rank[ob] = rec["r"]
+            flags[ob] = rec["f"]
+        return g, rank, flags
+
+    def _reject(self, t: pa.Table, sel: np.ndarray, r0: int, rejected: list[pa.Table]) -> pa.Table:
+        good = np.ones(t.num_rows, dtype=bool)
+        good[sel] = False
+        rej = t.filter(pa.array(~good))
+        types0 = self.types0 or {}
+        rej = pa.table(
+            [_restore(c, types0.get(nm)) for c, nm in zip(rej.columns, rej.column_names, strict=True)],
+            names=rej.column_names,
+        )
+        rej = rej.add_column(0, "row", pa.array(sel + r0, pa.int64()))
+        reasons = [self.reasons_for(int(r)) for r in sel + r0]
+        rejected.append(rej.append_column("reject_reasons", pa.array(reasons)))
+        return t.filter(pa.array(good))
+
+    def _spec(self, t: pa.Table) -> OutputSpec:
+        names = self.catalog.names
+        added = [*RESULT_NAMES, *(f"factor_{n}" for n in names), *(f"contrib_{n}" for n in names)]
+        clash = tuple(c for c in added if c in t.column_names)
+        if clash:
+            warnings.warn(
+                f"input already has result column(s) {list(clash)}; they are replaced", DataWarning,
+                stacklevel=4,
+            )
+        return OutputSpec(
+            catalog=self.catalog, weights=self.w, decimals=self.dec, levels=self.config.levels,
+            n_u=self.n_u, cap_eff=self.cap_eff, types=self.types0 or {}, drop=clash,
+        )
 
     def reasons_for(self, row: int) -> str:
         if not self.reasons and self.fc_all is not None:
@@ -724,80 +640,33 @@ class _Run:
             self.reasons = {int(k): v for k, v in agg.items()}
         return self.reasons.get(row, "")
 
-    def _output_batch(self, t: pa.Table, g, rank, flags, counts) -> pa.Table:
-        F = factor_matrix(t, self.catalog)
-        score, contrib = score_and_contributions(F, self.w, self.dec)
-        prov = provisional_levels(score, self.config.levels)
-        demoted = (flags & FLAG_DEMOTED) > 0
-        level = prov.astype(np.int64)
-        level[demoted] = 2
-        counts += np.bincount(level, minlength=4)
-        added: dict[str, pa.Array] = {
-            "score": pa.array(score, from_pandas=True),
-            "level": pa.array(level),
-            "level_provisional": pa.array(prov.astype(np.int64)),
-            "rank_in_unit": pa.array(rank.astype(np.int64)),
-            "n_in_unit": pa.array(self.n_u[g]),
-            "quota_cap": pa.array(self.cap_eff[g]),
-            "quota_demoted": pa.array(demoted),
-            "quota_tie": pa.array((flags & FLAG_TIE) > 0),
-            "quota_exception": pa.array((flags & FLAG_EXCEPTION) > 0),
-        }
-        for j, name in enumerate(self.catalog.names):
-            added[f"factor_{name}"] = pa.array(F[:, j], from_pandas=True)
-        for j, name in enumerate(self.catalog.names):
-            added[f"contrib_{name}"] = pa.array(contrib[:, j], from_pandas=True)
-        names = t.column_names
-        clash = [c for c in added if c in names]
-        if clash:
-            if not getattr(self, "_warned", False):
-                warnings.warn(
-                    f"input already has result column(s) {clash}; they are replaced", DataWarning,
-                    stacklevel=4,
-                )
-                self._warned = True
-            t = t.drop_columns(clash)
-        if not hasattr(self, "types0"):
-            self.types0 = dict(zip(t.column_names, t.schema.types, strict=True))
-        cols = [_restore(c, self.types0.get(nm)) for c, nm in zip(t.columns, t.column_names, strict=True)]
-        cols += list(added.values())
-        return pa.table(cols, names=[*t.column_names, *added])
+
+@dataclass
+class _Prepared:
+    """Pass-1 result of one batch (see :meth:`_Run._prepare`)."""
+
+    n: int
+    m: int = 0
+    fc: pd.DataFrame | None = None
+    bad: np.ndarray | None = None
+    kept: pa.Table | None = None
+    good_pos: np.ndarray | None = None
+    s_int: np.ndarray | None = None
+    enc: pa.DictionaryArray | None = None
+    ids: pa.ChunkedArray | None = None
+    tks: list[np.ndarray] = field(default_factory=list)
+    h: np.ndarray | None = None
+    F: np.ndarray | None = None
 
 
-def score_and_contributions(F: np.ndarray, w: np.ndarray, decimals: int) -> tuple[np.ndarray, np.ndarray]:
-    """Index scores and contributions with the weighted sums computed once.
-
-    The same operations as :func:`~riskgrade.scoring.index_score` and
-    :func:`~riskgrade.scoring.index_contributions`, so the same bits.
-    """
-    num, den = _sums(F, w)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        s = num / den
-        c = np.where(np.isnan(F), 0.0, F) * w[None, :] / den[:, None]
-    s[den <= 0] = np.nan
-    c[den <= 0] = np.nan
-    return np.round(s, decimals), c
+def _popping(items: list[pa.Table]) -> Iterator[pa.Table]:
+    """Yield and drop the items of a list, first to last (each is freed once used)."""
+    items.reverse()
+    while items:
+        yield items.pop()
 
 
-def _chunks(parts: list[pa.ChunkedArray]) -> pa.ChunkedArray:
-    """One chunked array of the chunks of several (no copy, unlike passing them whole)."""
-    return pa.chunked_array([c for p in parts for c in p.chunks], type=parts[0].type)
+RESULT_NAMES = ("score", "level", "level_provisional", "rank_in_unit", "n_in_unit", "quota_cap",
+                "quota_demoted", "quota_tie", "quota_exception")
 
-
-def _strictly_increasing(arr: pa.ChunkedArray) -> bool:
-    """Whether the values increase strictly (then they are unique): one vectorised pass."""
-    a = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
-    if len(a) < 2 or a.null_count:
-        return len(a) < 2
-    return bool(pc.all(pc.greater(a.slice(1), a.slice(0, len(a) - 1))).as_py())
-
-
-def _sorted_fc(parts: list[pd.DataFrame]) -> pd.DataFrame:
-    fc = pd.concat([p for p in parts if len(p)], ignore_index=True)
-    order = np.lexsort(
-        (fc["column"].astype(str).to_numpy(), fc["row"].fillna(-1).to_numpy(dtype=np.int64))
-    )
-    return fc.iloc[order].reset_index(drop=True)
-
-
-__all__ += ["RESULT_COLUMNS", "neutralise"]
+__all__ += ["RESULT_COLUMNS", "neutralise", "score_and_contributions"]

@@ -8,7 +8,7 @@ order), so the engine produces the same bits as :meth:`riskgrade.RiskModel.grade
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -135,7 +135,7 @@ def tie_keys(table: pa.Table, names: Sequence[str]) -> list[np.ndarray]:
 def grading_order(
     g: np.ndarray,
     s_int: np.ndarray,
-    keys: Sequence[np.ndarray],
+    keys: Sequence[np.ndarray] | Callable[[np.ndarray], Sequence[np.ndarray]],
     ids: pa.Array | pa.ChunkedArray | np.ndarray | None,
 ) -> np.ndarray:
     """Row order by unit, score descending, secondary keys descending, id ascending.
@@ -150,8 +150,10 @@ def grading_order(
         Unit codes (any consistent coding: only equality matters).
     s_int : ndarray of int64
         Scores from :func:`score_ints`.
-    keys : list of ndarray
-        Secondary keys, most significant first (NaN sorts last).
+    keys : list of ndarray, or callable
+        Secondary keys, most significant first (NaN sorts last); or a function giving
+        them at given row indices (called only for the rows that tie on unit and
+        score, so the full key columns need not be held in memory).
     ids : array of str, optional
         Risk point ids (``None``: rows tied on everything keep input order).
 
@@ -194,8 +196,8 @@ def grading_order(
         else:
             sub = np.asarray(pc.take(ids, pa.array(rows)).to_numpy(zero_copy_only=False)).astype(str)
         lex.append(np.unique(sub, return_inverse=True)[1].ravel())
-    for k in reversed(keys):
-        kk = k[rows]
+    sub_keys = keys(rows) if callable(keys) else [k[rows] for k in keys]
+    for kk in reversed(sub_keys):
         lex.append(-np.where(np.isnan(kk), -np.inf, kk))
     lex.append(run)
     order[pos] = rows[np.lexsort(lex)]

@@ -9,11 +9,13 @@ are compacted (small integer types, dictionary-encoded text) and restored on out
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import queue
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, Any
@@ -28,7 +30,7 @@ import pyarrow.parquet as pq
 from riskgrade.engine_core import canonical_table
 from riskgrade.io import _FORMULA_START, _read_csv, _text_types, detect_encoding
 
-__all__ = ["neutralise"]
+__all__ = ["Ordered", "format_csv", "neutralise", "prefetch"]
 
 
 # ---------------------------------------------------------------------------------- sources
@@ -160,9 +162,18 @@ class _UnitCodes:
         return 0 if self.known is None else len(self.known)
 
     def codes(self, col: pa.ChunkedArray | pa.Array) -> np.ndarray:
+        return self.merge(self.encode(col))
+
+    @staticmethod
+    def encode(col: pa.ChunkedArray | pa.Array) -> pa.DictionaryArray:
+        """Dictionary encoding of one batch's units (thread-safe: no state)."""
         enc = pc.dictionary_encode(col)
         if isinstance(enc, pa.ChunkedArray):
             enc = enc.combine_chunks()
+        return enc
+
+    def merge(self, enc: pa.DictionaryArray) -> np.ndarray:
+        """Dense codes of an encoded batch; new values get the next codes (in batch order)."""
         dic = enc.dictionary
         if pa.types.is_large_string(dic.type):
             dic = dic.cast(pa.string())
@@ -189,57 +200,87 @@ class _UnitCodes:
         return self.codes(col)
 
 
-# ---------------------------------------------------------------------------------- writers
-class _Writer:
-    """CSV (BOM, formula neutralisation) or Parquet writer into an open file.
+# ---------------------------------------------------------------------------------- pipeline
+def prefetch(items: Iterable[Any], depth: int = 1) -> Iterator[Any]:
+    """Iterate ``items`` produced by a background thread, at most ``depth`` ahead.
 
-    CSV batches are formatted to text in a small thread pool (pyarrow releases the GIL)
-    and written in order, so formatting overlaps with scoring the next batch.
+    Reading a record batch (pyarrow releases the GIL) then overlaps with the work done
+    on the previous one. An exception of the producer is raised here, in order; when
+    the consumer stops early the producer stops at its next item.
+    """
+    q: queue.Queue = queue.Queue(maxsize=max(1, depth))
+    stop = threading.Event()
+    end = object()
+
+    def produce() -> None:
+        try:
+            for item in items:
+                while not stop.is_set():
+                    try:
+                        q.put((item, None), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            q.put((end, None))
+        except BaseException as err:  # handed to the consumer
+            q.put((end, err))
+
+    th = threading.Thread(target=produce, daemon=True, name="riskgrade-read")
+    th.start()
+    try:
+        while True:
+            item, err = q.get()
+            if item is end:
+                if err is not None:
+                    raise err
+                return
+            yield item
+    finally:
+        stop.set()
+        with contextlib.suppress(queue.Empty):
+            while True:
+                q.get_nowait()
+
+
+class Ordered:
+    """A bounded pool whose results come back in submission order.
+
+    At most ``threads + 1`` jobs are in flight: :meth:`submit` returns the results that
+    had to be collected to make room (oldest first), so memory stays bounded and the
+    caller consumes results in input order. With ``threads=0`` jobs run inline.
     """
 
-    def __init__(self, fh: IO[bytes], fmt: str, provenance: dict[str, Any], *, threads: int = 2) -> None:
-        self.fh = fh
-        self.fmt = fmt
-        self.prov = provenance
-        self.writer: Any = None
-        self.schema: pa.Schema | None = None
-        self.threads = max(1, threads)
-        self.pool: Any = None
+    def __init__(self, threads: int) -> None:
+        self.threads = max(0, threads)
+        self.pool = ThreadPoolExecutor(max_workers=self.threads) if self.threads else None
         self.pending: deque = deque()
 
-    def write(self, table: pa.Table) -> None:
-        if self.schema is None:
-            self.schema = table.schema
-            if self.fmt == "parquet":
-                prov = json.dumps(self.prov, ensure_ascii=False, sort_keys=True, indent=2)
-                schema = table.schema.with_metadata({b"riskgrade": prov.encode("utf-8")})
-                self.schema = schema
-                self.writer = pq.ParquetWriter(self.fh, schema, compression="zstd")
-            else:
-                self.fh.write(b"\xef\xbb\xbf")
-                head = pa.BufferOutputStream()
-                pacsv.write_csv(table.slice(0, 0), head, write_options=_CSV_OPTIONS)
-                self.fh.write(head.getvalue().to_pybytes())
-                self.pool = ThreadPoolExecutor(max_workers=self.threads)
-        if table.schema != self.schema:
-            table = table.cast(self.schema)
-        if self.fmt == "parquet":
-            self.writer.write_table(table)
-            return
-        self.pending.append(self.pool.submit(_format_csv, table))
+    def submit(self, fn: Callable[..., Any], *args: Any) -> list[Any]:
+        """Start ``fn(*args)``; return the results collected to stay within the bound."""
+        if self.pool is None:
+            return [fn(*args)]
+        self.pending.append(self.pool.submit(fn, *args))
+        out = []
         while len(self.pending) > self.threads:
-            self.fh.write(self.pending.popleft().result())
+            out.append(self.pending.popleft().result())
+        return out
+
+    def drain(self) -> list[Any]:
+        """Wait for every pending job; their results in order."""
+        out = []
+        while self.pending:
+            out.append(self.pending.popleft().result())
+        return out
 
     def close(self) -> None:
-        while self.pending:
-            self.fh.write(self.pending.popleft().result())
+        """Shut the pool down (after :meth:`drain` or :meth:`abort`)."""
         if self.pool is not None:
             self.pool.shutdown()
-        if self.writer is not None:
-            self.writer.close()
 
     def abort(self) -> None:
-        """Drop pending work (after an error or an interrupt)."""
+        """Drop pending jobs (after an error or an interrupt); running ones finish unseen."""
         for f in self.pending:
             f.cancel()
         self.pending.clear()
@@ -247,11 +288,62 @@ class _Writer:
             self.pool.shutdown(wait=False, cancel_futures=True)
 
 
+# ---------------------------------------------------------------------------------- writers
+class _Writer:
+    """CSV (BOM, formula neutralisation) or Parquet writer into an open file.
+
+    :meth:`start` writes the CSV header (or opens the Parquet writer) for the output
+    schema; :meth:`write` then takes parts in file order: CSV text already formatted by
+    :func:`format_csv` (in worker threads) or Parquet tables.
+    """
+
+    def __init__(self, fh: IO[bytes], fmt: str, provenance: dict[str, Any]) -> None:
+        self.fh = fh
+        self.fmt = fmt
+        self.prov = provenance
+        self.writer: Any = None
+        self.schema: pa.Schema | None = None
+
+    def start(self, schema: pa.Schema) -> None:
+        self.schema = schema
+        if self.fmt == "parquet":
+            prov = json.dumps(self.prov, ensure_ascii=False, sort_keys=True, indent=2)
+            self.writer = pq.ParquetWriter(
+                self.fh, schema.with_metadata({b"riskgrade": prov.encode("utf-8")}), compression="zstd"
+            )
+        else:
+            self.fh.write(b"\xef\xbb\xbf")
+            head = pa.BufferOutputStream()
+            pacsv.write_csv(schema.empty_table(), head, write_options=_CSV_OPTIONS)
+            self.fh.write(head.getvalue().to_pybytes())
+
+    def write(self, part: pa.Table | pa.Buffer) -> None:
+        if self.fmt == "parquet":
+            assert self.schema is not None
+            self.writer.write_table(part.cast(self.schema) if part.schema != self.schema else part)
+        else:
+            self.fh.write(part)
+
+    def close(self) -> None:
+        """Finish the file (Parquet footer)."""
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+
+    def abort(self) -> None:
+        """Release the Parquet writer after an error (the file is discarded)."""
+        if self.writer is not None:
+            with contextlib.suppress(Exception):
+                self.writer.close()
+            self.writer = None
+
+
 _CSV_OPTIONS = pacsv.WriteOptions(quoting_style="needed")
 _CSV_ROWS = pacsv.WriteOptions(quoting_style="needed", include_header=False)
 
 
-def _format_csv(table: pa.Table) -> pa.Buffer:
+def format_csv(table: pa.Table) -> pa.Buffer:
+    """CSV text of a table's rows (no header), text cells neutralised; releases the GIL."""
     buf = pa.BufferOutputStream()
     pacsv.write_csv(neutralise(table), buf, write_options=_CSV_ROWS)
     return buf.getvalue()
@@ -277,25 +369,49 @@ def neutralise(table: pa.Table) -> pa.Table:
 
 # ---------------------------------------------------------------------------------- compaction
 def _compact(table: pa.Table) -> pa.Table:
-    """Smaller in-memory form of a batch kept for pass 2 (restored by casting back)."""
+    """Smaller in-memory form of a batch kept for pass 2 (restored by casting back).
+
+    Integers (and floats holding only whole numbers, nulls allowed) get the smallest
+    integer type that holds them; repetitive text is dictionary-encoded with the
+    smallest index type. Every step is exact, so :func:`_restore` gives the same values.
+    """
     cols = []
     for col in table.columns:
         t = col.type
-        if pa.types.is_int64(t) and len(col):
-            mm = pc.min_max(col).as_py()
-            lo, hi = mm["min"], mm["max"]
-            if lo is not None:
-                for nt, bound in ((pa.int8(), 1 << 7), (pa.int16(), 1 << 15), (pa.int32(), 1 << 31)):
-                    if -bound <= lo and hi < bound:
-                        col = pc.cast(col, nt)
-                        break
+        if (pa.types.is_int64(t) or pa.types.is_float64(t)) and len(col) and col.null_count < len(col):
+            col = _small_int(col)
         elif (pa.types.is_string(t) or pa.types.is_large_string(t)) and len(col) > 64:
             # decide on a sample: a full distinct count of an id column costs a hash table
             head = col.slice(0, 2048)
             if pc.count_distinct(head).as_py() * 8 < len(head):
                 col = pc.dictionary_encode(col)
+                n_dict = max(len(c.dictionary) for c in col.chunks) if col.num_chunks else 0
+                if n_dict < 128:
+                    col = col.cast(pa.dictionary(pa.int8(), t))
         cols.append(col)
     return pa.table(cols, names=table.column_names)
+
+
+def _small_int(col: pa.ChunkedArray) -> pa.ChunkedArray:
+    """``col`` as int8/16/32 when that is exact (else unchanged)."""
+    mm = pc.min_max(col).as_py()
+    lo, hi = mm["min"], mm["max"]
+    if lo is None or not (lo >= -(1 << 31) and hi < (1 << 31)):
+        return col
+    if pa.types.is_floating(col.type):
+        head = col.slice(0, 2048).to_numpy(zero_copy_only=False)
+        if not np.all(np.isnan(head) | (np.floor(head) == head)):
+            return col
+        v = col.to_numpy(zero_copy_only=False) if col.num_chunks == 1 else None
+        if v is None or np.signbit(v[v == 0]).any():
+            return col  # -0.0 would come back as 0.0
+    for nt, bound in ((pa.int8(), 1 << 7), (pa.int16(), 1 << 15), (pa.int32(), 1 << 31)):
+        if -bound <= lo and hi < bound:
+            try:
+                return pc.cast(col, nt)  # safe cast: raises on a fraction, NaN or infinity
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+                return col
+    return col  # pragma: no cover
 
 
 def _restore(col: pa.ChunkedArray, orig: pa.DataType | None) -> pa.ChunkedArray:
