@@ -478,13 +478,12 @@ class EngineWeightPass:
     """The weight pass of the batch engine (:func:`riskgrade.engine.grade_file`).
 
     Pass 1 of the engine validates every record batch and computes the factor scores of
-    its graded rows; :meth:`add` folds them into :class:`WeightStats` (and, for the stream
-    engine, appends them to a temporary file: 8 bytes per factor and row). After pass 1
-    (and the check for ids repeated across batches, which may reject more rows and
-    rerun it), :meth:`finish` computes the weights, fits the model with them and scores
-    the kept keys: from the batches in memory (local engine) or from the temporary file
-    (stream engine), so the input is parsed no more often than with fixed weights.
-    Min-max entropy reads the factor scores once more for the sums of ``x - min``.
+    its graded rows; :meth:`add` folds them into :class:`WeightStats` and appends them to a
+    temporary file (8 bytes per factor and row; cheaper than recomputing the transforms).
+    After pass 1 (and the check for ids repeated across batches, which may reject more
+    rows and rerun it), :meth:`finish` computes the weights, fits the model with them and
+    scores the kept keys from that file, so the input is parsed no more often than with
+    fixed weights. Min-max entropy reads the file once more for the sums of ``x - min``.
 
     Parameters
     ----------
@@ -505,52 +504,30 @@ class EngineWeightPass:
         fh = getattr(self, "spill", None)
         if fh is not None:
             fh.close()
-        self.spill = None
+        self.spill: Any = None
 
     def add(self, F: np.ndarray) -> np.ndarray:
         """Fold the factor scores of a batch's graded rows in; placeholder score keys out."""
         self.stats.update(F)
-        if self.run.engine != "local":
-            if self.spill is None:
-                assert self.run.tmpdir is not None
-                self.spill_path = self.run.tmpdir / "factor_scores.f8"
-                self.spill = open(self.spill_path, "wb")  # noqa: SIM115 - closed in finish/reset
-            np.ascontiguousarray(F, dtype=np.float64).tofile(self.spill)
+        if self.spill is None:
+            assert self.run.tmpdir is not None
+            self.spill_path = self.run.tmpdir / "factor_scores.f8"
+            self.spill = open(self.spill_path, "wb")  # noqa: SIM115 - closed in _blocks/reset
+        np.ascontiguousarray(F, dtype=np.float64).tofile(self.spill)
         self.rows.append(len(F))
         return np.zeros(len(F), dtype=np.int64)
 
     def _blocks(self) -> Any:
-        """The factor-score blocks of pass 1 again, in the same order."""
-        run = self.run
+        """The factor-score blocks of pass 1 again, in the same order (from the temporary file)."""
         m = len(self.names)
-        if run.engine != "local":
-            if self.spill is not None:
-                self.spill.close()
-                self.spill = None
-            if not self.rows:
-                return
-            with open(self.spill_path, "rb") as fh:
-                for r in self.rows:
-                    yield np.fromfile(fh, dtype=np.float64, count=r * m).reshape(r, m)
+        if self.spill is not None:
+            self.spill.close()
+            self.spill = None
+        if not self.rows:
             return
-        import pyarrow as pa
-
-        from riskgrade.engine_core import factor_matrix
-
-        bad = run.bad
-        r0 = 0
-        for t in run.batches:
-            n = t.num_rows
-            if n == 0:
-                continue
-            sel = bad[(bad >= r0) & (bad < r0 + n)] - r0 if len(bad) else bad
-            r0 += n
-            if len(sel):
-                good = np.ones(n, dtype=bool)
-                good[sel] = False
-                t = t.filter(pa.array(good))
-            if t.num_rows:
-                yield factor_matrix(t, run.catalog)
+        with open(self.spill_path, "rb") as fh:
+            for r in self.rows:
+                yield np.fromfile(fh, dtype=np.float64, count=r * m).reshape(r, m)
 
     def finish(self) -> None:
         """Weights from the statistics; the model is fitted and the score keys computed."""
