@@ -90,7 +90,8 @@ def factor_matrix(table: pa.Table, catalog: FactorCatalog) -> np.ndarray:
     cols: dict[str, np.ndarray] = {}
     for name in catalog.columns:
         cols[name] = as_float(table.column(name))
-    F = np.empty((table.num_rows, len(catalog)), dtype=float)
+    # column-major: each factor's scores are contiguous (the sums loop over columns)
+    F = np.empty((table.num_rows, len(catalog)), dtype=float, order="F")
     for j, f in enumerate(catalog.factors):
         F[:, j] = catalog.transform_one(f, cols)
     return F

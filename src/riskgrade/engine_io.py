@@ -357,6 +357,8 @@ def neutralise(table: pa.Table) -> pa.Table:
     for i, (col, fld) in enumerate(zip(cols, table.schema, strict=True)):
         if not (pa.types.is_string(fld.type) or pa.types.is_large_string(fld.type)):
             continue
+        if not any(_first_byte_risky(c) for c in col.chunks):
+            continue
         first = pc.utf8_slice_codeunits(col, 0, 1)
         risky = pc.is_in(first, value_set=starts.cast(fld.type))
         if pc.any(risky).as_py():
@@ -365,6 +367,25 @@ def neutralise(table: pa.Table) -> pa.Table:
             cols[i] = pc.if_else(risky, pc.binary_join_element_wise(quote, col, empty), col)
             changed = True
     return pa.table(cols, names=table.column_names) if changed else table
+
+
+_FORMULA_BYTES = np.frombuffer("".join(_FORMULA_START).encode("ascii"), dtype=np.uint8)
+
+
+def _first_byte_risky(arr: pa.Array) -> bool:
+    """Whether any value may start like a formula: a look at first bytes only (no copies)."""
+    n = len(arr)
+    if n in (0, arr.null_count):
+        return False
+    _, offsets, data = arr.buffers()[:3]
+    if data is None:
+        return False
+    otype = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+    off = np.frombuffer(offsets, dtype=otype)[arr.offset: arr.offset + n + 1]
+    start = off[:-1]
+    nonempty = off[1:] > start
+    first = np.frombuffer(data, dtype=np.uint8)[start[nonempty]]
+    return bool(np.isin(first, _FORMULA_BYTES).any())
 
 
 # ---------------------------------------------------------------------------------- compaction

@@ -61,13 +61,30 @@ def score_and_contributions(F: np.ndarray, w: np.ndarray, decimals: int) -> tupl
     The same operations as :func:`~riskgrade.scoring.index_score` and
     :func:`~riskgrade.scoring.index_contributions`, so the same bits.
     """
+    s, cols = score_and_contribution_columns(F, w, decimals)
+    return s, np.column_stack(cols) if cols else np.empty((len(s), 0))
+
+
+def score_and_contribution_columns(
+    F: np.ndarray, w: np.ndarray, decimals: int
+) -> tuple[np.ndarray, list[np.ndarray]]:
+    """As :func:`score_and_contributions`, contributions as one contiguous array per factor.
+
+    Element by element the operations are those of the matrix form (``x * w_j / den``
+    with ``x = 0`` where missing), so the bits are the same; no n x m temporary is made.
+    """
     num, den = _sums(F, w)
+    bad = den <= 0
     with np.errstate(invalid="ignore", divide="ignore"):
         s = num / den
-        c = np.where(np.isnan(F), 0.0, F) * w[None, :] / den[:, None]
-    s[den <= 0] = np.nan
-    c[den <= 0] = np.nan
-    return np.round(s, decimals), c
+        cols = []
+        for j in range(F.shape[1]):
+            col = F[:, j]
+            c = np.where(np.isnan(col), 0.0, col) * w[j] / den
+            c[bad] = np.nan
+            cols.append(c)
+    s[bad] = np.nan
+    return np.round(s, decimals), cols
 
 
 def graded_table(
@@ -75,7 +92,7 @@ def graded_table(
 ) -> tuple[pa.Table, np.ndarray]:
     """Input columns (original types) + result columns of valid rows; level counts (index 1-3)."""
     F = factor_matrix(t, spec.catalog)
-    score, contrib = score_and_contributions(F, spec.weights, spec.decimals)
+    score, contrib = score_and_contribution_columns(F, spec.weights, spec.decimals)
     prov = provisional_levels(score, spec.levels)
     demoted = (flags & FLAG_DEMOTED) > 0
     level = prov.astype(np.int64)
@@ -93,16 +110,12 @@ def graded_table(
         "quota_exception": pa.array((flags & FLAG_EXCEPTION) > 0),
     }
     names = spec.catalog.names
-    FT = np.ascontiguousarray(F.T)
+    for j, name in enumerate(names):
+        added[f"factor_{name}"] = pa.array(np.ascontiguousarray(F[:, j]), from_pandas=True)
     del F
     for j, name in enumerate(names):
-        added[f"factor_{name}"] = pa.array(FT[j], from_pandas=True)
-    del FT
-    CT = np.ascontiguousarray(contrib.T)
+        added[f"contrib_{name}"] = pa.array(contrib[j], from_pandas=True)
     del contrib
-    for j, name in enumerate(names):
-        added[f"contrib_{name}"] = pa.array(CT[j], from_pandas=True)
-    del CT
     if spec.drop:
         t = t.drop_columns(list(spec.drop))
     cols = [_restore(c, spec.types.get(nm)) for c, nm in zip(t.columns, t.column_names, strict=True)]
