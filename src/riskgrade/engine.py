@@ -302,7 +302,7 @@ class _Run:
         self.model = model
         self.config = model.config
         self.catalog = model.catalog
-        self.w = model.weights_.to_numpy() if model.is_fitted else None
+        self.w: Any = model.weights_.to_numpy() if model.is_fitted else None  # set by the weight pass
         self.weight_pass = None if model.is_fitted else EngineWeightPass(self)
         self.dec = self.config.score_decimals
         self.quota_policy = self.config.quota
