@@ -513,7 +513,7 @@ class EngineWeightPass:
             assert self.run.tmpdir is not None
             self.spill_path = self.run.tmpdir / "factor_scores.f8"
             self.spill = open(self.spill_path, "wb")  # noqa: SIM115 - closed in _blocks/reset
-        np.ascontiguousarray(F, dtype=np.float64).tofile(self.spill)
+        np.asfortranarray(F, dtype=np.float64).T.tofile(self.spill)  # column-major, as the engine's
         self.rows.append(len(F))
         return np.zeros(len(F), dtype=np.int64)
 
@@ -527,7 +527,7 @@ class EngineWeightPass:
             return
         with open(self.spill_path, "rb") as fh:
             for r in self.rows:
-                yield np.fromfile(fh, dtype=np.float64, count=r * m).reshape(r, m)
+                yield np.fromfile(fh, dtype=np.float64, count=r * m).reshape(m, r).T
 
     def finish(self) -> None:
         """Weights from the statistics; the model is fitted and the score keys computed."""
