@@ -72,7 +72,8 @@ from riskgrade.scoring import index_score
 __all__ = ["EngineSummary", "default_memory_limit", "grade_file", "parse_memory"]
 
 Progress = Callable[[str, int], None]
-_LOCAL_BLOCK = 1 << 24
+# the streaming CSV reader reads ahead about 40 blocks: 4 MiB blocks keep that near 160 MB
+_LOCAL_BLOCK = 1 << 22
 _PART_ROWS = 1 << 17
 
 
@@ -221,7 +222,7 @@ def grade_file(
         Called as ``progress(phase, rows_done)`` after every batch.
     batch_bytes : int, optional
         Size of the record batches read (CSV block size; rows are derived from it for
-        Parquet and tables). Default 16 MiB in memory, 1/16 of the budget streaming.
+        Parquet and tables). Default 4 MiB in memory, 1/128 of the budget streaming.
 
     Returns
     -------
@@ -325,6 +326,7 @@ class _Run:
         self.batches: list[pa.Table] = []
         self.good_start: list[int] = [0]
         self.good_pos: list[np.ndarray | None] = []
+        self.unit_at: list[int] = []  # where the unit column was removed from a kept batch (-1: not)
         self.threads = min(2, os.cpu_count() or 1) if engine == "local" else 0
 
     # ------------------------------------------------------------------ pass 1
@@ -355,7 +357,7 @@ class _Run:
         self.p1 = p1
         extra = self.extra_bad
         extra_rows = np.unique(extra["row"].to_numpy(dtype=np.int64)) if extra is not None else None
-        self.batches, self.good_start, self.good_pos = [], [0], []
+        self.batches, self.good_start, self.good_pos, self.unit_at = [], [0], [], []
         self.keys: dict[str, list] = {"g": [], "s": [], "ids": []}
         self.ipc: Any = None
         self.tie_present: list[str] = []
@@ -451,7 +453,15 @@ class _Run:
             p1.failures.append(r.fc)
             p1.bad_rows.append(r.bad)
         if self.engine == "local":
-            self.batches.append(r.kept)
+            kept, at = r.kept, -1
+            q = self.quota_policy.by
+            if (r.good_pos is None and r.enc is not None and q not in self.tie_present
+                    and q in kept.column_names and kept.column(q).null_count == 0):
+                # the unit column is rebuilt from the unit codes in pass 2 (4 bytes a row)
+                at = kept.column_names.index(q)
+                kept = kept.remove_column(at)
+            self.batches.append(kept)
+            self.unit_at.append(at)
             self.good_pos.append(r.good_pos)
             self.good_start.append(self.good_start[-1] + r.m)
         if r.F is not None:
@@ -507,7 +517,9 @@ class _Run:
 
     # ------------------------------------------------------------------ quota
     def quota(self) -> None:
+        _release_unused()  # pass-1 buffers (reader read-ahead, batches in flight)
         rank_units(self)
+        _release_unused()  # sort temporaries
 
     # ------------------------------------------------------------------ pass 2
     def pass2(self, writer: _Writer | None, rejected: list[pa.Table]) -> None:
@@ -557,10 +569,12 @@ class _Run:
                 kept = self.batches
                 self.batches = []  # released batch by batch
                 batches: Iterator[pa.Table] = _popping(kept)
+                unit_at = iter(self.unit_at)
             else:
                 batches = self.src.batches()
             for t in batches:
                 n = t.num_rows
+                at = next(unit_at) if self.engine == "local" else -1
                 if n == 0:
                     continue
                 if len(self.bad):
@@ -576,7 +590,11 @@ class _Run:
                     for a in range(0, m, step):
                         b = min(m, a + step)
                         sl = slice(done_good + a, done_good + b)
-                        yield t.slice(a, b - a), self.g[sl], self.rank[sl], self.flags[sl], r0
+                        part = t.slice(a, b - a)
+                        if at >= 0:
+                            units = pc.take(self.units.known, pa.array(self.g[sl]))
+                            part = part.add_column(at, self.quota_policy.by, units)
+                        yield part, self.g[sl], self.rank[sl], self.flags[sl], r0
                 else:
                     yield (t, *self._stream_keys(t, m, handles), r0)
                 done_good += m
@@ -657,6 +675,17 @@ class _Prepared:
     tks: list[np.ndarray] = field(default_factory=list)
     h: np.ndarray | None = None
     F: np.ndarray | None = None
+
+
+def _release_unused() -> None:
+    """Hand freed memory back to the system between phases (peak RSS, not only heap use)."""
+    pa.default_memory_pool().release_unused()
+    try:
+        import ctypes
+
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # pragma: no cover - not glibc
+        pass
 
 
 def _popping(items: list[pa.Table]) -> Iterator[pa.Table]:

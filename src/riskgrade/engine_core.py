@@ -172,10 +172,13 @@ def grading_order(
     if gbits + sbits <= 62:
         key = (g.astype(np.int64) << sbits) | (top - s_int)
         order = np.argsort(key, kind="stable")
-        ks = key[order]
+        same = np.empty(n - 1, dtype=bool)
+        step = 1 << 20  # sorted keys compared a slice at a time (no n-sized copy of them)
+        for a in range(0, n - 1, step):
+            b = min(n - 1, a + step)
+            ks = key[order[a: b + 1]]
+            same[a:b] = ks[1:] == ks[:-1]
         del key
-        same = ks[1:] == ks[:-1]
-        del ks
     else:  # pragma: no cover - more than 2**20 units at 15 decimals
         order = np.lexsort((-s_int, g))
         gs, ss = g[order], s_int[order]

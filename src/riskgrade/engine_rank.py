@@ -88,6 +88,8 @@ def _rank_local(run: _Run, g: np.ndarray, audits: list[pd.DataFrame]) -> None:
     run.keys = {}
     order = grading_order(g, s_int, run.tie_keys_at, ids)
     n = len(order)
+    if n < (1 << 31):
+        order = order.astype(np.int32)
     g_s = g[order]
     rank = np.empty(n, dtype=np.int32)
     flags = np.zeros(n, dtype=np.uint8)
