@@ -409,6 +409,7 @@ def _run_tile(
     sbuf: np.ndarray,
     bbuf: np.ndarray,
     abuf: np.ndarray | None,
+    compiled: bool = False,
 ) -> None:
     C = Wt.shape[1]
     a, P = tile.start, tile.size
@@ -416,22 +417,74 @@ def _run_tile(
     np.matmul(Fl[a : a + P], Wt, out=S)
     if tile.miss_rows.size:  # (1): renormalise over the present factors
         with np.errstate(invalid="ignore", divide="ignore"):
-            S[tile.miss_rows] /= tile.miss_presence @ Wt
+            Sm = S[tile.miss_rows] / (tile.miss_presence @ Wt)
+        # no weight on any present factor: no score, level 3 as in the grader
+        Sm[np.isnan(Sm)] = -np.inf
+        S[tile.miss_rows] = Sm
     b = bbuf[: P * C].reshape(P, C)
+    A = None
+    if lane.cw is not None and abuf is not None and tile.need_cand:  # credit matrix a_id of (3)
+        A = abuf[: P * C].reshape(P, C)
+        np.greater_equal(S, x1, out=b)
+        np.copyto(A, b)
+    if compiled:
+        _run_tile_compiled(tile, S, lane, x1, x2, scale, A)
+    else:
+        _run_tile_numpy(tile, S, b, lane, x1, x2, scale, A)
+    if A is not None and lane.cw is not None:
+        lane.cw[a : a + P] += A @ Wt.T
+
+
+def _run_tile_compiled(
+    tile: _Tile, S: np.ndarray, lane: _Lane, x1: float, x2: float, scale: float | None, A: np.ndarray | None
+) -> None:
+    """Counts and quota of one tile through the compiled kernels (same results as numpy)."""
+    from riskgrade.uncertainty import kernels_numba as kn
+
+    a, P = tile.start, tile.size
+    if tile.caps is None:
+        kn.count_tile(S, x1, x2, tile.need_cand, lane.n3[a : a + P], lane.nc[a : a + P])
+        return
+    lane.partition_rows += kn.quota_tile(
+        S,
+        tile.n_units,
+        tile.n_pos,
+        tile.caps,
+        x1,
+        x2,
+        0.0 if scale is None else scale,
+        lane.n3[a : a + P],
+        lane.nc[a : a + P],
+        lane.nd[a : a + P],
+        lane.tie[a : a + P],
+        _NO_A if A is None else A,
+        A is not None,
+    )
+
+
+_NO_A = np.zeros((1, 1))
+
+
+def _run_tile_numpy(
+    tile: _Tile,
+    S: np.ndarray,
+    b: np.ndarray,
+    lane: _Lane,
+    x1: float,
+    x2: float,
+    scale: float | None,
+    A: np.ndarray | None,
+) -> None:
+    """Counts and quota of one tile with numpy passes."""
+    a, P = tile.start, tile.size
     np.less(S, x2, out=b)
     lane.n3[a : a + P] += _count_last(b)
     if not tile.need_cand:
         return
     np.greater_equal(S, x1, out=b)
     lane.nc[a : a + P] += _count_last(b)
-    A = None
-    if lane.cw is not None and abuf is not None:  # credit matrix a_id of (3), for (5)
-        A = abuf[: P * C].reshape(P, C)
-        np.copyto(A, b)
     if tile.caps is not None:
         _quota(tile, S, b, lane, x1, scale, A)
-    if A is not None and lane.cw is not None:
-        lane.cw[a : a + P] += A @ Wt.T
 
 
 def _quota(
@@ -474,14 +527,15 @@ def _quota(
         eq = rows[tied] == v[tied, None]
         E = np.add.reduce(eq.view(np.uint8), axis=1, dtype=np.uint16).astype(np.int64)
         G = n_kept[tied] - E
-        frac = (k[tied] - G) / E
+        adj = (k[tied] - G) / E - 1.0  # credit - 1 of the E tied points
         ut = uu[tied]
-        st = _group_starts(ut)
-        tie2 = lane.tie[a : a + P].reshape(U, s)
-        adj = eq * (frac - 1.0)[:, None]
-        tie2[ut[st]] += np.add.reduceat(adj, st, axis=0)
+        # added to each point's running total one draw at a time, in draw order (the
+        # rows are grouped by unit with draws ascending): the compiled kernel adds the
+        # same numbers in the same order, so both paths give the same bits
+        r_eq, j_eq = np.nonzero(eq)
+        np.add.at(lane.tie[a : a + P], ut[r_eq] * s + j_eq, adj[r_eq])
         if A is not None:
-            A.reshape(U, s, C)[ut, :, dd[tied]] = kept[tied] + adj
+            A.reshape(U, s, C)[ut, :, dd[tied]] = kept[tied] + eq * adj[:, None]
 
 
 def _group_starts(sorted_ids: np.ndarray) -> np.ndarray:
@@ -508,6 +562,23 @@ def _kth_largest(rows: np.ndarray, k: np.ndarray) -> np.ndarray:
         sel = np.flatnonzero(k == kk)
         v[sel] = np.partition(rows[sel], s - kk, axis=1)[:, s - kk]
     return v
+
+
+def _resolve_backend(backend: str) -> bool:
+    """Whether the compiled kernels run (``backend`` checked)."""
+    from riskgrade.uncertainty import kernels_numba
+
+    if backend == "auto":
+        return kernels_numba.AVAILABLE
+    if backend == "numpy":
+        return False
+    if backend == "numba":
+        if not kernels_numba.AVAILABLE:
+            raise RiskgradeError(
+                "backend='numba' needs the optional extra 'fast': pip install 'riskgrade[fast]'"
+            )
+        return True
+    raise RiskgradeError(f"backend must be 'auto', 'numpy' or 'numba', got {backend!r}")
 
 
 def _unit_blocks(unit_codes: np.ndarray, n_units: int, block_points: int) -> list[np.ndarray]:
@@ -537,6 +608,7 @@ def quota_level_probabilities(
     progress: Callable[[int, int], None] | None = None,
     memory_budget_mib: float = 64.0,
     central_weights: bool = False,
+    backend: str = "auto",
 ) -> LevelProbabilities:
     """Level probabilities of every point under sampled weights, with the per-unit quota.
 
@@ -583,6 +655,10 @@ def quota_level_probabilities(
     central_weights : bool, default False
         Also accumulate ``sum_d a_id w_d`` for the SMAA-2 central weight vectors of
         level one, (5) (one more small matrix product per tile and chunk).
+    backend : {"auto", "numpy", "numba"}, default "auto"
+        Counting and quota kernels: numpy passes, or compiled kernels from the optional
+        extra ``fast`` (numba), about 2-3 times faster and bit-identical; ``"auto"``
+        uses numba when it is installed.
 
     Returns
     -------
@@ -638,6 +714,7 @@ def quota_level_probabilities(
         raise RiskgradeError(f"t2 must exceed {_PAD + 1}, got {t2!r}")
     if not memory_budget_mib > 0:
         raise RiskgradeError(f"memory_budget_mib must be positive, got {memory_budget_mib!r}")
+    compiled = _resolve_backend(backend)
     x1, x2 = score_cutoff(t1, decimals), score_cutoff(t2, decimals)
     scale = None if decimals is None else float(10.0**decimals)
     chunk_size = min(255, max(1, int(chunk_size)))  # uint8 counts per chunk
@@ -687,6 +764,7 @@ def quota_level_probabilities(
             scale,
             central_weights,
             partial(report_draws, rows.size),
+            compiled,
         )
         _finish_block(layout, lanes, rows, D, P, pc, cw)
         for key, val in layout.stats.items():
@@ -718,6 +796,7 @@ def _run_block(
     scale: float | None,
     central: bool,
     report: Callable[[int], None],
+    compiled: bool = False,
 ) -> list[_Lane]:
     """All draws through one block: two lanes of chunks, summed later in lane order."""
     N = layout.point.size
@@ -736,7 +815,7 @@ def _run_block(
                 continue
             Wt = np.ascontiguousarray(W.T)
             for tile in layout.tiles:
-                _run_tile(tile, Wt, layout.F, lane, x1, x2, scale, sbuf, bbuf, abuf)
+                _run_tile(tile, Wt, layout.F, lane, x1, x2, scale, sbuf, bbuf, abuf, compiled)
             report(W.shape[0])
 
     if N:
