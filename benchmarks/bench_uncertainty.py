@@ -15,6 +15,10 @@ Usage::
     .venv/bin/python benchmarks/bench_uncertainty.py            # scaling table (~3 min)
     .venv/bin/python benchmarks/bench_uncertainty.py --full     # adds 1e6 x 1e4
     .venv/bin/python benchmarks/bench_uncertainty.py --case 1000000 10000 uniform 2
+    .venv/bin/python benchmarks/bench_uncertainty.py --backend numpy   # without the extra 'fast'
+
+The compiled kernels (extra ``fast``) are compiled or loaded from numba's cache before
+the timed run; the first use on a machine compiles them once (a few seconds).
 """
 
 from __future__ import annotations
@@ -85,7 +89,7 @@ def _status(key: str) -> float:
     return 0.0
 
 
-def run(n: int, D: int, kind: str, n_threads: int = 2, central: bool = False):
+def run(n: int, D: int, kind: str, n_threads: int = 2, central: bool = False, backend: str = "auto"):
     """One timed run; returns (seconds, peak extra RSS MiB, result)."""
     F, units, cap, w = make_data(n)
     rng = np.random.default_rng(1)
@@ -98,14 +102,19 @@ def run(n: int, D: int, kind: str, n_threads: int = 2, central: bool = False):
     base = _status("VmRSS")
     t = time.perf_counter()
     res = quota_level_probabilities(
-        F, None, draws, units, 0.6, 0.35, cap, n_threads=n_threads, central_weights=central
+        F, None, draws, units, 0.6, 0.35, cap, n_threads=n_threads, central_weights=central, backend=backend
     )
     dt = time.perf_counter() - t
     return dt, _status("VmHWM") - base, res
 
 
-def one_case(n: int, D: int, kind: str, thr: int, central: bool, with_ref: bool) -> str:
-    dt, peak, _ = run(n, D, kind, thr, central)
+def one_case(
+    n: int, D: int, kind: str, thr: int, central: bool, with_ref: bool, backend: str = "auto"
+) -> str:
+    if backend != "numpy":  # compile (or load the cached kernels) outside the timed run
+        F, units, cap, _ = make_data(2_000)
+        quota_level_probabilities(F, None, np.full((8, 9), 1 / 9), units, 0.6, 0.35, cap, backend=backend)
+    dt, peak, _ = run(n, D, kind, thr, central, backend)
     ref = ratio = ""
     if with_ref:
         F, units, cap, _ = make_data(n)
@@ -115,7 +124,10 @@ def one_case(n: int, D: int, kind: str, thr: int, central: bool, with_ref: bool)
         reference(F, units, cap, draws, 0.6, 0.35)
         rt = time.perf_counter() - t
         ref, ratio = f"{rt:.1f}", f"{rt / dt:.0f}x"
+    from riskgrade.uncertainty.core import _resolve_backend
+
     label = kind + (" +central" if central else "")
+    label += " (numba)" if _resolve_backend(backend) else " (numpy)"
     return (
         f"| {n:,} | {D:,} | {label} | {thr} | {dt:.2f} | {dt / (n * D) * 1e9:.2f} "
         f"| {peak:.0f} | {ref} | {ratio} | {os.getloadavg()[0]:.1f} |"
@@ -128,10 +140,14 @@ def main() -> None:
     ap.add_argument("--case", nargs=4, metavar=("POINTS", "DRAWS", "KIND", "THREADS"), help="one case")
     ap.add_argument("--central", action="store_true", help="with --case: also central weights")
     ap.add_argument("--reference", action="store_true", help="with --case: also the reference")
+    ap.add_argument(
+        "--backend", default="auto", choices=["auto", "numpy", "numba"], help="counting and quota kernels"
+    )
     args = ap.parse_args()
     if args.case:
         n, D, kind, thr = args.case
-        print(one_case(int(n), int(D), kind, int(thr), args.central, args.reference), flush=True)
+        row = one_case(int(n), int(D), kind, int(thr), args.central, args.reference, args.backend)
+        print(row, flush=True)
         return
     print(
         "| points | draws | weights | threads | riskgrade s | ns/(point*draw) "
@@ -154,6 +170,7 @@ def main() -> None:
         cmd = [sys.executable, __file__, "--case", str(n), str(D), kind, str(thr)]
         cmd += ["--central"] if central else []
         cmd += ["--reference"] if with_ref else []
+        cmd += ["--backend", args.backend]
         print(subprocess.run(cmd, check=True, capture_output=True, text=True).stdout.strip(), flush=True)
 
 
