@@ -15,7 +15,6 @@ import pyarrow.csv as pacsv
 import pytest
 
 import riskgrade as rg
-import riskgrade.engine as engine_mod
 import riskgrade.engine_output as output_mod
 from riskgrade.engine import grade_file
 from riskgrade.engine_io import Ordered, _compact, _restore, _Writer, format_csv, neutralise, prefetch
@@ -42,7 +41,7 @@ def reference(inv_csv, tmp_path_factory) -> Path:
 
 @pytest.mark.parametrize("part_rows", [1, 37, 1 << 17])
 def test_parallel_parts_same_bytes_as_single_threaded(inv_csv, reference, tmp_path, monkeypatch, part_rows):
-    monkeypatch.setattr(engine_mod, "_PART_ROWS", part_rows)
+    monkeypatch.setattr(output_mod, "_PART_ROWS", part_rows)
     out = tmp_path / "par.csv"
     grade_file(inv_csv, out, engine="local", batch_bytes=20_000)
     assert filecmp.cmp(reference, out, shallow=False)
@@ -165,7 +164,7 @@ def test_prefetch_keeps_order_raises_in_order_and_stops_early():
 @pytest.mark.parametrize("fmt", ["csv", "parquet"])
 def test_error_in_a_worker_leaves_no_output(inv_csv, tmp_path, monkeypatch, error, fmt):
     """An interrupt or error while parts are formatted leaves no file, partial or temporary."""
-    monkeypatch.setattr(engine_mod, "_PART_ROWS", 100)
+    monkeypatch.setattr(output_mod, "_PART_ROWS", 100)
     calls = {"n": 0}
     real = output_mod.output_part
 
@@ -175,7 +174,7 @@ def test_error_in_a_worker_leaves_no_output(inv_csv, tmp_path, monkeypatch, erro
             raise error("stopped")
         return real(*args)
 
-    monkeypatch.setattr(engine_mod, "output_part", failing)
+    monkeypatch.setattr(output_mod, "output_part", failing)
     out = tmp_path / f"out.{fmt}"
     with pytest.raises(error):
         grade_file(inv_csv, out, engine="local", batch_bytes=20_000)

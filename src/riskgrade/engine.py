@@ -34,8 +34,7 @@ import os
 import tempfile
 import time
 import types
-import warnings
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -60,10 +59,10 @@ from riskgrade.engine_io import (
     neutralise,
     prefetch,
 )
-from riskgrade.engine_output import OutputSpec, output_part, score_and_contributions
-from riskgrade.engine_rank import REC, rank_units
+from riskgrade.engine_output import score_and_contributions, write_output
+from riskgrade.engine_rank import rank_units
 from riskgrade.engine_weights import EngineWeightPass
-from riskgrade.exceptions import DataWarning, InventoryValidationError
+from riskgrade.exceptions import InventoryValidationError
 from riskgrade.io import atomic_path
 from riskgrade.results import RESULT_COLUMNS
 from riskgrade.schema import find_failures
@@ -74,7 +73,6 @@ __all__ = ["EngineSummary", "default_memory_limit", "grade_file", "parse_memory"
 Progress = Callable[[str, int], None]
 # the streaming CSV reader reads ahead about 40 blocks: 4 MiB blocks keep that near 160 MB
 _LOCAL_BLOCK = 1 << 22
-_PART_ROWS = 1 << 17
 
 
 def default_memory_limit() -> int:
@@ -523,132 +521,7 @@ class _Run:
 
     # ------------------------------------------------------------------ pass 2
     def pass2(self, writer: _Writer | None, rejected: list[pa.Table]) -> None:
-        counts = np.zeros(4, dtype=np.int64)
-        fmt = writer.fmt if writer is not None else None
-        # CSV text is about as large as the table: smaller parts bound the memory in flight
-        self.part_rows = _PART_ROWS if fmt == "csv" else 0
-        pool = Ordered(self.threads if self.engine == "local" else (1 if writer is not None else 0))
-        state: dict[str, Any] = {"spec": None, "schema": None}
-
-        def take(results: list) -> None:
-            for part, cnt, _own in results:
-                counts[:] += cnt
-                if writer is not None:
-                    writer.write(part)
-
-        try:
-            for t, g, rank, flags, done in self._pass2_parts(rejected):
-                if state["spec"] is None:  # the first part fixes the output schema
-                    state["spec"] = self._spec(t)
-                    part, cnt, own = output_part(state["spec"], t, None, g, rank, flags, None, fmt)
-                    state["schema"] = own
-                    if writer is not None:
-                        writer.start(own)
-                    take([(part, cnt, own)])
-                else:
-                    take(pool.submit(output_part, state["spec"], t, None, g, rank, flags,
-                                     state["schema"], fmt))
-                self.tick("writing", done)
-            take(pool.drain())
-        except BaseException:
-            pool.abort()
-            if writer is not None:
-                writer.abort()
-            raise
-        finally:
-            pool.close()
-        self.summary.levels = {1: int(counts[1]), 2: int(counts[2]), 3: int(counts[3])}
-
-    def _pass2_parts(self, rejected: list[pa.Table]) -> Iterator[tuple]:
-        """Input slices of valid rows with their unit codes, ranks and flags, in file order."""
-        r0 = 0
-        done_good = 0
-        handles = [open(p, "rb") for p in getattr(self, "group_files", [])]  # noqa: SIM115
-        try:
-            if self.engine == "local":
-                kept = self.batches
-                self.batches = []  # released batch by batch
-                batches: Iterator[pa.Table] = _popping(kept)
-                unit_at = iter(self.unit_at)
-            else:
-                batches = self.src.batches()
-            for t in batches:
-                n = t.num_rows
-                at = next(unit_at) if self.engine == "local" else -1
-                if n == 0:
-                    continue
-                if len(self.bad):
-                    sel = self.bad[(self.bad >= r0) & (self.bad < r0 + n)] - r0
-                    if len(sel):
-                        t = self._reject(t, sel, r0, rejected)
-                r0 += n
-                m = t.num_rows
-                if m == 0:
-                    continue
-                if self.engine == "local":
-                    step = self.part_rows or m
-                    for a in range(0, m, step):
-                        b = min(m, a + step)
-                        sl = slice(done_good + a, done_good + b)
-                        part = t.slice(a, b - a)
-                        if at >= 0:
-                            units = pc.take(self.units.known, pa.array(self.g[sl]))
-                            part = part.add_column(at, self.quota_policy.by, units)
-                        yield part, self.g[sl], self.rank[sl], self.flags[sl], r0
-                else:
-                    yield (t, *self._stream_keys(t, m, handles), r0)
-                done_good += m
-        finally:
-            for h in handles:
-                h.close()
-
-    def _stream_keys(self, t: pa.Table, m: int, handles: list) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        q = self.quota_policy.by
-        g = self.units.lookup(t.column(q)) if q in t.column_names else np.zeros(m, np.int32)
-        rank = np.empty(m, dtype=np.int32)
-        flags = np.empty(m, dtype=np.uint8)
-        if self.n_groups == 1:
-            rec = np.fromfile(handles[0], dtype=REC, count=m)
-            rank[:] = rec["r"]
-            flags[:] = rec["f"]
-        else:
-            grp = g % self.n_groups
-            ob = np.argsort(grp, kind="stable")
-            cnt = np.bincount(grp, minlength=self.n_groups)
-            recs = [np.fromfile(handles[i], dtype=REC, count=int(c)) if c else
-                    np.zeros(0, REC) for i, c in enumerate(cnt)]
-            rec = np.concatenate(recs)
-            rank[ob] = rec["r"]
-            flags[ob] = rec["f"]
-        return g, rank, flags
-
-    def _reject(self, t: pa.Table, sel: np.ndarray, r0: int, rejected: list[pa.Table]) -> pa.Table:
-        good = np.ones(t.num_rows, dtype=bool)
-        good[sel] = False
-        rej = t.filter(pa.array(~good))
-        types0 = self.types0 or {}
-        rej = pa.table(
-            [_restore(c, types0.get(nm)) for c, nm in zip(rej.columns, rej.column_names, strict=True)],
-            names=rej.column_names,
-        )
-        rej = rej.add_column(0, "row", pa.array(sel + r0, pa.int64()))
-        reasons = [self.reasons_for(int(r)) for r in sel + r0]
-        rejected.append(rej.append_column("reject_reasons", pa.array(reasons)))
-        return t.filter(pa.array(good))
-
-    def _spec(self, t: pa.Table) -> OutputSpec:
-        names = self.catalog.names
-        added = [*RESULT_NAMES, *(f"factor_{n}" for n in names), *(f"contrib_{n}" for n in names)]
-        clash = tuple(c for c in added if c in t.column_names)
-        if clash:
-            warnings.warn(
-                f"input already has result column(s) {list(clash)}; they are replaced", DataWarning,
-                stacklevel=4,
-            )
-        return OutputSpec(
-            catalog=self.catalog, weights=self.w, decimals=self.dec, levels=self.config.levels,
-            n_u=self.n_u, cap_eff=self.cap_eff, types=self.types0 or {}, drop=clash,
-        )
+        write_output(self, writer, rejected)
 
     def reasons_for(self, row: int) -> str:
         if not self.reasons and self.fc_all is not None:
@@ -687,15 +560,5 @@ def _release_unused() -> None:
     except (OSError, AttributeError):  # pragma: no cover - not glibc
         pass
 
-
-def _popping(items: list[pa.Table]) -> Iterator[pa.Table]:
-    """Yield and drop the items of a list, first to last (each is freed once used)."""
-    items.reverse()
-    while items:
-        yield items.pop()
-
-
-RESULT_NAMES = ("score", "level", "level_provisional", "rank_in_unit", "n_in_unit", "quota_cap",
-                "quota_demoted", "quota_tie", "quota_exception")
 
 __all__ += ["RESULT_COLUMNS", "neutralise", "score_and_contributions"]

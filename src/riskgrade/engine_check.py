@@ -71,7 +71,7 @@ def batch_is_valid(table: pa.Table, config: RiskModelConfig) -> bool:
         if col.null_count:
             return False
         if _is_text(col.type):
-            if pc.any(pc.match_substring_regex(col, _BLANK)).as_py():
+            if not _all_start_visible(col) and pc.any(pc.match_substring_regex(col, _BLANK)).as_py():
                 return False
         elif not pa.types.is_integer(col.type):
             return False
@@ -117,6 +117,31 @@ def batch_is_valid(table: pa.Table, config: RiskModelConfig) -> bool:
         if config.require_outcome and miss.any():
             return False
         if not np.all(np.isin(v[~miss], [0.0, 1.0])):
+            return False
+    return True
+
+
+def _all_start_visible(col: pa.ChunkedArray) -> bool:
+    """Whether every value starts with a visible ASCII character (then none is blank).
+
+    A look at the first byte of each value through the offsets (no copy); when it
+    answers ``False`` the full blank-pattern check decides.
+    """
+    for arr in col.chunks:
+        n = len(arr)
+        if n == 0:
+            continue
+        if arr.null_count:
+            return False
+        _, offsets, data = arr.buffers()[:3]
+        if data is None:
+            return False
+        otype = np.int64 if pa.types.is_large_string(arr.type) else np.int32
+        off = np.frombuffer(offsets, dtype=otype)[arr.offset: arr.offset + n + 1]
+        if not np.all(off[1:] > off[:-1]):
+            return False
+        first = np.frombuffer(data, dtype=np.uint8)[off[:-1]]
+        if not np.all((first > 0x20) & (first < 0x7F)):
             return False
     return True
 

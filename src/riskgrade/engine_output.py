@@ -1,26 +1,39 @@
-"""Pass 2 of the batch engine: one graded output part per input slice.
+"""Pass 2 of the batch engine: the graded file, built in parts, written in file order.
 
-:func:`output_part` rescores a slice (scoring is row-local and deterministic, so the
-bits are those of pass 1), joins it with the rank and quota flags of its rows and
-returns the graded table, or its CSV text, ready for the writer. It holds no state
-and touches no file, so several slices are built at once in worker threads (numpy and
-pyarrow release the GIL) while the writer keeps file order.
+:func:`output_part` rescores a slice of the input (scoring is row-local and
+deterministic, so the bits are those of pass 1), joins it with the rank and quota flags
+of its rows and returns the graded table, or its CSV text, ready for the writer. It
+holds no state and touches no file, so :func:`write_output` has several slices built at
+once in worker threads (numpy and pyarrow release the GIL; at most ``threads + 1``
+parts in flight) while the main thread writes the finished parts in file order. CSV
+parts are slices of at most ``_PART_ROWS`` rows: the text of a part is about as large
+as its table, so smaller parts bound the memory in flight.
 """
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from riskgrade.engine_core import FLAG_DEMOTED, FLAG_EXCEPTION, FLAG_TIE, factor_matrix
-from riskgrade.engine_io import _restore, format_csv
+from riskgrade.engine_io import Ordered, _restore, _Writer, format_csv
+from riskgrade.engine_rank import REC
+from riskgrade.exceptions import DataWarning
 from riskgrade.grading import provisional_levels
 from riskgrade.scoring import _sums
 
-__all__ = ["OutputSpec", "output_part", "score_and_contributions"]
+if TYPE_CHECKING:
+    from riskgrade.engine import _Run
+
+__all__ = ["OutputSpec", "output_part", "score_and_contributions", "write_output"]
+
+_PART_ROWS = 1 << 17
 
 
 @dataclass(frozen=True)
@@ -165,3 +178,145 @@ def output_part(
         table = table.cast(schema)
     return (format_csv(table) if fmt == "csv" else table), counts, own
 
+
+def write_output(run: _Run, writer: _Writer | None, rejected: list[pa.Table]) -> None:
+    """Pass 2: graded parts built in worker threads, written in file order; level counts."""
+    counts = np.zeros(4, dtype=np.int64)
+    fmt = writer.fmt if writer is not None else None
+    # CSV text is about as large as the table: smaller parts bound the memory in flight
+    run.part_rows = _PART_ROWS if fmt == "csv" else 0
+    pool = Ordered(run.threads if run.engine == "local" else (1 if writer is not None else 0))
+    state: dict[str, Any] = {"spec": None, "schema": None}
+
+    def take(results: list) -> None:
+        for part, cnt, _own in results:
+            counts[:] += cnt
+            if writer is not None:
+                writer.write(part)
+
+    try:
+        for t, g, rank, flags, done in _parts(run, rejected):
+            if state["spec"] is None:  # the first part fixes the output schema
+                state["spec"] = _spec(run, t)
+                part, cnt, own = output_part(state["spec"], t, None, g, rank, flags, None, fmt)
+                state["schema"] = own
+                if writer is not None:
+                    writer.start(own)
+                take([(part, cnt, own)])
+            else:
+                take(pool.submit(output_part, state["spec"], t, None, g, rank, flags,
+                                 state["schema"], fmt))
+            run.tick("writing", done)
+        take(pool.drain())
+    except BaseException:
+        pool.abort()
+        if writer is not None:
+            writer.abort()
+        raise
+    finally:
+        pool.close()
+    run.summary.levels = {1: int(counts[1]), 2: int(counts[2]), 3: int(counts[3])}
+
+def _parts(run: _Run, rejected: list[pa.Table]) -> Iterator[tuple]:
+    """Input slices of valid rows with their unit codes, ranks and flags, in file order."""
+    r0 = 0
+    done_good = 0
+    handles = [open(p, "rb") for p in getattr(run, "group_files", [])]  # noqa: SIM115
+    try:
+        if run.engine == "local":
+            kept = run.batches
+            run.batches = []  # released batch by batch
+            batches: Iterator[pa.Table] = _popping(kept)
+            unit_at = iter(run.unit_at)
+        else:
+            batches = run.src.batches()
+        for t in batches:
+            n = t.num_rows
+            at = next(unit_at) if run.engine == "local" else -1
+            if n == 0:
+                continue
+            if len(run.bad):
+                sel = run.bad[(run.bad >= r0) & (run.bad < r0 + n)] - r0
+                if len(sel):
+                    t = _reject(run, t, sel, r0, rejected)
+            r0 += n
+            m = t.num_rows
+            if m == 0:
+                continue
+            if run.engine == "local":
+                step = run.part_rows or m
+                for a in range(0, m, step):
+                    b = min(m, a + step)
+                    sl = slice(done_good + a, done_good + b)
+                    part = t.slice(a, b - a)
+                    if at >= 0:
+                        units = pc.take(run.units.known, pa.array(run.g[sl]))
+                        part = part.add_column(at, run.quota_policy.by, units)
+                    yield part, run.g[sl], run.rank[sl], run.flags[sl], r0
+            else:
+                yield (t, *_stream_keys(run, t, m, handles), r0)
+            done_good += m
+    finally:
+        for h in handles:
+            h.close()
+
+def _stream_keys(
+    run: _Run, t: pa.Table, m: int, handles: list
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    q = run.quota_policy.by
+    g = run.units.lookup(t.column(q)) if q in t.column_names else np.zeros(m, np.int32)
+    rank = np.empty(m, dtype=np.int32)
+    flags = np.empty(m, dtype=np.uint8)
+    if run.n_groups == 1:
+        rec = np.fromfile(handles[0], dtype=REC, count=m)
+        rank[:] = rec["r"]
+        flags[:] = rec["f"]
+    else:
+        grp = g % run.n_groups
+        ob = np.argsort(grp, kind="stable")
+        cnt = np.bincount(grp, minlength=run.n_groups)
+        recs = [np.fromfile(handles[i], dtype=REC, count=int(c)) if c else
+                np.zeros(0, REC) for i, c in enumerate(cnt)]
+        rec = np.concatenate(recs)
+        rank[ob] = rec["r"]
+        flags[ob] = rec["f"]
+    return g, rank, flags
+
+def _reject(run: _Run, t: pa.Table, sel: np.ndarray, r0: int, rejected: list[pa.Table]) -> pa.Table:
+    good = np.ones(t.num_rows, dtype=bool)
+    good[sel] = False
+    rej = t.filter(pa.array(~good))
+    types0 = run.types0 or {}
+    rej = pa.table(
+        [_restore(c, types0.get(nm)) for c, nm in zip(rej.columns, rej.column_names, strict=True)],
+        names=rej.column_names,
+    )
+    rej = rej.add_column(0, "row", pa.array(sel + r0, pa.int64()))
+    reasons = [run.reasons_for(int(r)) for r in sel + r0]
+    rejected.append(rej.append_column("reject_reasons", pa.array(reasons)))
+    return t.filter(pa.array(good))
+
+def _spec(run: _Run, t: pa.Table) -> OutputSpec:
+    names = run.catalog.names
+    added = [*RESULT_NAMES, *(f"factor_{n}" for n in names), *(f"contrib_{n}" for n in names)]
+    clash = tuple(c for c in added if c in t.column_names)
+    if clash:
+        warnings.warn(
+            f"input already has result column(s) {list(clash)}; they are replaced", DataWarning,
+            stacklevel=5,
+        )
+    return OutputSpec(
+        catalog=run.catalog, weights=run.w, decimals=run.dec, levels=run.config.levels,
+        n_u=run.n_u, cap_eff=run.cap_eff, types=run.types0 or {}, drop=clash,
+    )
+
+
+def _popping(items: list[pa.Table]) -> Iterator[pa.Table]:
+    """Yield and drop the items of a list, first to last (each is freed once used)."""
+    items.reverse()
+    while items:
+        yield items.pop()
+
+
+RESULT_NAMES = ("score", "level", "level_provisional", "rank_in_unit", "n_in_unit", "quota_cap",
+                "quota_demoted", "quota_tie", "quota_exception")
