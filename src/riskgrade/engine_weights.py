@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from riskgrade.exceptions import DataWarning, WeightingError
+from riskgrade.exceptions import WeightingError
 
 __all__ = ["EngineWeightPass", "WeightStats", "batch_supported", "needs_data", "weights_from_scores"]
 
@@ -307,23 +307,15 @@ class WeightStats:
             o, od = self._critic()
         if spec.method != "combined":
             return o, od
-        from riskgrade.weighting.combined import combine_weights_details
+        from riskgrade.weighting.combined import combined_result
         from riskgrade.weighting.spec import resolve_weights
 
         cs = spec.combined
         s, sd = resolve_weights(spec.model_copy(update={"method": cs.subjective}), pd.DataFrame(), self.names)
-        combo = combine_weights_details(s, o, method=cs.method, alpha=cs.alpha)
-        details = {
-            "method": "combined",
-            "combination": combo.to_dict(),
-            "alpha": cs.alpha,
-            "subjective": {**sd, "weights": {k: float(v) for k, v in s.items()}},
-            "objective": {**od, "weights": {k: float(v) for k, v in o.items()}},
-        }
-        return combo.weights.reindex(self.names), details
+        return combined_result(s, sd, o, od, cs, self.names)
 
     def _entropy(self) -> tuple[pd.Series, dict[str, Any]]:
-        from riskgrade.weighting.entropy import EntropyResult, _warn_rarity
+        from riskgrade.weighting.entropy import _entropy_from_sums, _warn_rarity
         from riskgrade.weighting.spec import EntropySpec
 
         es = self.spec.entropy or EntropySpec()
@@ -334,45 +326,15 @@ class WeightStats:
         scale = 2.0**-_X_BITS
         s1 = np.array([float(v) for v in self.s1]) * scale
         s2 = np.array([float(v) for v in self.s2]) * scale
-        m = self.count.astype(np.float64)
-        constant_mask = ~(self.hi > self.lo) | (m < 2)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            theil = s2 / s1 - np.log(s1 / m)
-            d = np.where(constant_mask | (s1 <= 0), 0.0, np.maximum(theil, 0.0) / np.log(m))
-        d = np.minimum(d, 1.0)
-        names = self.names
-        constant = [names[j] for j in np.flatnonzero(constant_mask)]
-        if constant:
-            warnings.warn(
-                f"entropy_weights: column(s) {constant} have no spread (constant, all zero or fewer "
-                "than 2 values): they carry no information and get weight 0",
-                DataWarning,
-                stacklevel=3,
-            )
-        total = d.sum()
-        if not total > 0:
-            raise WeightingError(
-                "entropy_weights: every column is constant (or has no usable values); "
-                "entropy weights are undefined"
-            )
-        with np.errstate(divide="ignore", invalid="ignore"):
-            zero_share = np.where(m > 0, self.zeros / m, 0.0)
-        idx = pd.Index(names)
-        res = EntropyResult(
-            weights=pd.Series(d / total, index=idx, name="weight"),
-            entropy=pd.Series(1.0 - d, index=idx, name="entropy"),
-            divergence=pd.Series(d, index=idx, name="divergence"),
-            n_rows=pd.Series(self.count, index=idx, name="n_rows"),
-            zero_share=pd.Series(zero_share, index=idx, name="zero_share"),
-            constant=constant,
-            normalization=es.normalization,
+        res = _entropy_from_sums(
+            s1, s2, self.count, self.lo, self.hi, self.zeros, names=self.names, normalization=es.normalization
         )
         if es.rarity_check is not None:
             _warn_rarity(res, es.rarity_check)
         return res.weights, {"method": "entropy", "on": "factor_scores", **res.to_dict()}
 
     def _critic(self) -> tuple[pd.Series, dict[str, Any]]:
-        from riskgrade.weighting.critic import _R_ONE_TOL
+        from riskgrade.weighting.critic import _R_ONE_TOL, _scaled_sigma
         from riskgrade.weighting.spec import CRITICSpec
 
         cs = self.spec.critic or CRITICSpec()
@@ -392,31 +354,7 @@ class WeightStats:
         constant = ~(hi > lo) | (diag <= 0)
         norm = cs.normalization
         total = np.array([float(v) for v in sx]) * 2.0**-_G_BITS
-        if norm == "minmax":
-            scale = np.where(constant, 0.0, 1.0 / np.where(constant, 1.0, hi - lo))
-        elif norm == "max":
-            bad = [names[j] for j in np.flatnonzero(~(hi > 0) & ~constant)]
-            if bad:
-                raise WeightingError(f"normalization='max' needs a positive maximum; column(s) {bad}")
-            scale = 1.0 / np.where(hi > 0, hi, 1.0)
-        elif norm == "sum":
-            bad = [names[j] for j in np.flatnonzero(~(total > 0) & ~constant)]
-            if bad:
-                raise WeightingError(f"normalization='sum' needs a positive column sum; column(s) {bad}")
-            scale = 1.0 / np.where(total > 0, total, 1.0)
-        else:
-            scale = np.ones(m)
-        sigma = np.where(constant, 0.0, sd * scale)
-        keep = np.flatnonzero(~constant)
-        if constant.any():
-            warnings.warn(
-                f"critic_weights: column(s) {[names[j] for j in np.flatnonzero(constant)]} are "
-                "constant: they carry no information and get weight 0",
-                DataWarning,
-                stacklevel=3,
-            )
-        if len(keep) == 0:
-            raise WeightingError("critic_weights: every column is constant; CRITIC weights are undefined")
+        sigma, keep = _scaled_sigma(sd, lo, hi, total, constant, norm, names, stacklevel=3)
         sub = C[np.ix_(keep, keep)]
         d = np.sqrt(np.diag(sub))
         rho = np.clip(sub / np.outer(d, d), -1.0, 1.0)

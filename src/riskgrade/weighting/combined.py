@@ -130,6 +130,48 @@ def combine_weights_details(
     return CombinedWeights(pd.Series(w, index=index, name="weight"), coef.tolist(), method)
 
 
+def combined_result(
+    s: pd.Series,
+    sd: dict[str, Any],
+    o: pd.Series,
+    od: dict[str, Any],
+    cs: Any,
+    names: Sequence[str],
+) -> tuple[pd.Series, dict[str, Any]]:
+    """Weights and model-card details of a ``combined`` weighting.
+
+    Used by :func:`riskgrade.weighting.resolve_weights` and the batch engines
+    (:class:`riskgrade.engine_weights.WeightStats`), so both report the same figures.
+
+    Parameters
+    ----------
+    s, o : pandas.Series
+        Subjective and objective weights, indexed by factor.
+    sd, od : dict
+        Their model-card details.
+    cs : CombinedSpec
+        The ``[weighting.combined]`` table (``method``, ``alpha``).
+    names : sequence of str
+        Factors in use, in catalog order (the order of the returned weights).
+
+    Returns
+    -------
+    weights : pandas.Series
+    details : dict
+        ``method``, ``combination`` (rule and coefficients), ``alpha`` and the
+        ``subjective`` and ``objective`` details, each with its weights.
+    """
+    combo = combine_weights_details(s, o, method=cs.method, alpha=cs.alpha)
+    details = {
+        "method": "combined",
+        "combination": combo.to_dict(),
+        "alpha": cs.alpha,
+        "subjective": {**sd, "weights": {k: float(v) for k, v in s.items()}},
+        "objective": {**od, "weights": {k: float(v) for k, v in o.items()}},
+    }
+    return combo.weights.reindex(names), details
+
+
 def combine_weights(
     subjective: Any,
     objective: Any,

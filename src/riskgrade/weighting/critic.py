@@ -170,32 +170,8 @@ def critic_weights(
         raise WeightingError(f"critic_weights needs at least 2 complete rows, got {int(m)}")
     sd = np.sqrt(np.maximum(np.diag(scatter), 0.0) / (m - 1))
     constant = ~(hi > lo)
-    if normalization == "minmax":
-        scale = np.where(constant, 0.0, 1.0 / np.where(constant, 1.0, hi - lo))
-    elif normalization == "max":
-        bad = [cols.names[j] for j in np.flatnonzero(~(hi > 0) & ~constant)]
-        if bad:
-            raise WeightingError(f"normalization='max' needs a positive maximum; column(s) {bad}")
-        scale = 1.0 / np.where(hi > 0, hi, 1.0)
-    elif normalization == "sum":
-        bad = [cols.names[j] for j in np.flatnonzero(~(total > 0) & ~constant)]
-        if bad:
-            raise WeightingError(f"normalization='sum' needs a positive column sum; column(s) {bad}")
-        scale = 1.0 / np.where(total > 0, total, 1.0)
-    else:
-        scale = np.ones(n)
-    sigma = np.where(constant, 0.0, sd * scale)
-    keep = np.flatnonzero(~constant)
     names = cols.names
-    if constant.any():
-        warnings.warn(
-            f"critic_weights: column(s) {[names[j] for j in np.flatnonzero(constant)]} are "
-            "constant: they carry no information and get weight 0",
-            DataWarning,
-            stacklevel=2,
-        )
-    if len(keep) == 0:
-        raise WeightingError("critic_weights: every column is constant; CRITIC weights are undefined")
+    sigma, keep = _scaled_sigma(sd, lo, hi, total, constant, normalization, names, stacklevel=2)
     if correlation == "pearson":
         sub = scatter[np.ix_(keep, keep)]
         d = np.sqrt(np.diag(sub))
@@ -218,6 +194,85 @@ def critic_weights(
         )
     w = info / info.sum()
     return pd.Series(w, index=pd.Index(names), name="weight")
+
+
+def _scaled_sigma(
+    sd: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    total: np.ndarray,
+    constant: np.ndarray,
+    normalization: str,
+    names: list[Any],
+    *,
+    stacklevel: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Standard deviations of the normalised columns and the indices of the informative ones.
+
+    A linear normalisation divides a column by its range (``"minmax"``), its maximum
+    (``"max"``), its sum (``"sum"``) or nothing (``"none"``), and so its standard deviation.
+    Shared by :func:`critic_weights` and the mergeable statistics of the batch engines
+    (:class:`riskgrade.engine_weights.WeightStats`).
+
+    Parameters
+    ----------
+    sd : numpy.ndarray
+        Standard deviation of each raw column.
+    lo, hi, total : numpy.ndarray
+        Minimum, maximum and sum of each column.
+    constant : numpy.ndarray of bool
+        Columns without spread (weight 0).
+    normalization : str
+        ``"minmax"``, ``"max"``, ``"sum"`` or ``"none"``.
+    names : sequence
+        Column labels (for the messages).
+    stacklevel : int
+        The ``stacklevel`` the warning would have if the caller issued it.
+
+    Returns
+    -------
+    sigma : numpy.ndarray
+        Standard deviation of each normalised column (0 for a constant one).
+    keep : numpy.ndarray
+        Indices of the non-constant columns.
+
+    Raises
+    ------
+    WeightingError
+        For a non-constant column without a positive maximum (``"max"``) or sum (``"sum"``),
+        and when every column is constant.
+
+    Warns
+    -----
+    DataWarning
+        For constant columns.
+    """
+    if normalization == "minmax":
+        scale = np.where(constant, 0.0, 1.0 / np.where(constant, 1.0, hi - lo))
+    elif normalization == "max":
+        bad = [names[j] for j in np.flatnonzero(~(hi > 0) & ~constant)]
+        if bad:
+            raise WeightingError(f"normalization='max' needs a positive maximum; column(s) {bad}")
+        scale = 1.0 / np.where(hi > 0, hi, 1.0)
+    elif normalization == "sum":
+        bad = [names[j] for j in np.flatnonzero(~(total > 0) & ~constant)]
+        if bad:
+            raise WeightingError(f"normalization='sum' needs a positive column sum; column(s) {bad}")
+        scale = 1.0 / np.where(total > 0, total, 1.0)
+    else:
+        scale = np.ones(len(sd))
+    sigma = np.where(constant, 0.0, sd * scale)
+    keep = np.flatnonzero(~constant)
+    if constant.any():
+        warnings.warn(
+            f"critic_weights: column(s) {[names[j] for j in np.flatnonzero(constant)]} are "
+            "constant: they carry no information and get weight 0",
+            DataWarning,
+            stacklevel=stacklevel + 1,
+        )
+    if len(keep) == 0:
+        raise WeightingError("critic_weights: every column is constant; CRITIC weights are undefined")
+    return sigma, keep
 
 
 def _spearman(cols: _Columns, keep: np.ndarray, nan_policy: str) -> np.ndarray:

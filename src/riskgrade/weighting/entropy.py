@@ -422,20 +422,78 @@ def entropy_details(
             s2[cidx] += a2
             zeros[cidx] += az
 
-    m = count
+    result = _entropy_from_sums(s1, s2, count, lo, hi, zeros, names=cols.names, normalization=normalization)
+    if rarity_check is not None:
+        _warn_rarity(result, rarity_check)
+    return result
+
+
+def _entropy_from_sums(
+    s1: np.ndarray,
+    s2: np.ndarray,
+    count: np.ndarray,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    zeros: np.ndarray,
+    *,
+    names: list[Any],
+    normalization: str,
+) -> EntropyResult:
+    """Entropy weights from the per-column sums ``sum x`` and ``sum x ln x``.
+
+    With ``S1 = sum x``, ``S2 = sum x ln x`` over the ``m`` values of a column, the
+    entropy of ``p = x / S1`` is ``1 - d`` with the divergence
+    ``d = (S2 / S1 - ln(S1 / m)) / ln m`` (clipped to [0, 1]). Columns without spread
+    (``max <= min``, fewer than 2 values, ``S1 <= 0``) get ``d = 0``.
+
+    Shared by :func:`entropy_details` and the mergeable statistics of the batch engines
+    (:class:`riskgrade.engine_weights.WeightStats`), so both finish the same way. The
+    warning is issued three frames up: at the call of :func:`entropy_weights` or
+    ``WeightStats.finalize``.
+
+    Parameters
+    ----------
+    s1, s2 : numpy.ndarray
+        ``sum x`` and ``sum x ln x`` of each column (``0 ln 0 = 0``).
+    count : numpy.ndarray
+        Number of values of each column (float or int).
+    lo, hi : numpy.ndarray
+        Minimum and maximum of each column.
+    zeros : numpy.ndarray
+        Number of zero values of each column.
+    names : sequence
+        Column labels.
+    normalization : str
+        Recorded in the result.
+
+    Returns
+    -------
+    EntropyResult
+        Without the rarity check (the caller applies it).
+
+    Raises
+    ------
+    WeightingError
+        When every column is constant.
+
+    Warns
+    -----
+    DataWarning
+        For columns without spread.
+    """
+    m = np.asarray(count, dtype=np.float64)
     constant_mask = ~(hi > lo) | (m < 2)  # also all-NaN or single-value columns
     with np.errstate(divide="ignore", invalid="ignore"):
         theil = s2 / s1 - np.log(s1 / m)
         d = np.where(constant_mask | (s1 <= 0), 0.0, np.maximum(theil, 0.0) / np.log(m))
     d = np.minimum(d, 1.0)
-    names = cols.names
     constant = [names[j] for j in np.flatnonzero(constant_mask)]
     if constant:
         warnings.warn(
             f"entropy_weights: column(s) {constant} have no spread (constant, all zero or fewer "
             "than 2 values): they carry no information and get weight 0",
             DataWarning,
-            stacklevel=3,
+            stacklevel=4,
         )
     total = d.sum()
     if not total > 0:
@@ -443,12 +501,11 @@ def entropy_details(
             "entropy_weights: every column is constant (or has no usable values); "
             "entropy weights are undefined"
         )
-    w = d / total
     with np.errstate(divide="ignore", invalid="ignore"):
         zero_share = np.where(m > 0, zeros / m, 0.0)
     idx = pd.Index(names)
-    result = EntropyResult(
-        weights=pd.Series(w, index=idx, name="weight"),
+    return EntropyResult(
+        weights=pd.Series(d / total, index=idx, name="weight"),
         entropy=pd.Series(1.0 - d, index=idx, name="entropy"),
         divergence=pd.Series(d, index=idx, name="divergence"),
         n_rows=pd.Series(m.astype(np.int64), index=idx, name="n_rows"),
@@ -456,9 +513,6 @@ def entropy_details(
         constant=constant,
         normalization=normalization,
     )
-    if rarity_check is not None:
-        _warn_rarity(result, rarity_check)
-    return result
 
 
 def _warn_rarity(result: EntropyResult, rarity_check: tuple[float, float]) -> None:

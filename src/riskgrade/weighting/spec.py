@@ -390,7 +390,7 @@ def resolve_weights(
     if method in ("entropy", "critic"):
         return _resolve_objective(method, spec, factor_scores, names)
     if method == "combined":
-        from riskgrade.weighting.combined import combine_weights_details
+        from riskgrade.weighting.combined import combined_result
 
         cs = spec.combined
         assert cs is not None
@@ -403,13 +403,5 @@ def resolve_weights(
             assert spec.ahp_group is not None
             s, sd = _resolve_ahp_group(spec.ahp_group, names)
         o, od = _resolve_objective(cs.objective, spec, factor_scores, names)
-        combo = combine_weights_details(s, o, method=cs.method, alpha=cs.alpha)
-        details = {
-            "method": "combined",
-            "combination": combo.to_dict(),
-            "alpha": cs.alpha,
-            "subjective": {**sd, "weights": {k: float(v) for k, v in s.items()}},
-            "objective": {**od, "weights": {k: float(v) for k, v in o.items()}},
-        }
-        return combo.weights.reindex(names), details
+        return combined_result(s, sd, o, od, cs, names)
     raise ConfigError(f"weighting.method {method!r} is not supported")
