@@ -7,7 +7,8 @@ holds no state and touches no file, so :func:`write_output` has several slices b
 once in worker threads (numpy and pyarrow release the GIL; at most ``threads + 1``
 parts in flight) while the main thread writes the finished parts in file order. CSV
 parts are slices of at most ``_PART_ROWS`` rows: the text of a part is about as large
-as its table, so smaller parts bound the memory in flight.
+as its table, so smaller parts bound the memory in flight. Parquet parts join
+consecutive batches up to ``_GROUP_ROWS`` rows: each part is one row group.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 __all__ = ["OutputSpec", "output_part", "score_and_contributions", "write_output"]
 
 _PART_ROWS = 1 << 17
+_GROUP_ROWS = 1 << 18  # Parquet: rows of a row group (consecutive batches joined)
 
 
 @dataclass(frozen=True)
@@ -221,6 +223,7 @@ def _parts(run: _Run, rejected: list[pa.Table]) -> Iterator[tuple]:
     """Input slices of valid rows with their unit codes, ranks and flags, in file order."""
     r0 = 0
     done_good = 0
+    group: list[tuple[pa.Table, slice]] = []
     handles = [open(p, "rb") for p in getattr(run, "group_files", [])]  # noqa: SIM115
     try:
         if run.engine == "local":
@@ -252,13 +255,33 @@ def _parts(run: _Run, rejected: list[pa.Table]) -> Iterator[tuple]:
                     if at >= 0:
                         units = pc.take(run.units.known, pa.array(run.g[sl]))
                         part = part.add_column(at, run.quota_policy.by, units)
-                    yield part, run.g[sl], run.rank[sl], run.flags[sl], r0
+                    if run.part_rows:
+                        yield part, run.g[sl], run.rank[sl], run.flags[sl], r0
+                    else:  # Parquet: row groups of whole batches, at least _GROUP_ROWS rows
+                        group.append((part, sl))
+                        if sum(p.num_rows for p, _ in group) >= _GROUP_ROWS:
+                            yield (*_joined(run, group), r0)
+                            group = []
             else:
                 yield (t, *_stream_keys(run, t, m, handles), r0)
             done_good += m
+        if group:
+            yield (*_joined(run, group), r0)
     finally:
         for h in handles:
             h.close()
+
+
+def _joined(run: _Run, group: list[tuple[pa.Table, slice]]) -> tuple[pa.Table, ...]:
+    """Consecutive kept slices as one table (input types restored) with their keys."""
+    types = run.types0 or {}
+    tables = [
+        pa.table([_restore(c, types.get(nm)) for c, nm in zip(t.columns, t.column_names, strict=True)],
+                 names=t.column_names)
+        for t, _ in group
+    ]
+    sl = slice(group[0][1].start, group[-1][1].stop)
+    return pa.concat_tables(tables), run.g[sl], run.rank[sl], run.flags[sl]
 
 def _stream_keys(
     run: _Run, t: pa.Table, m: int, handles: list
