@@ -165,6 +165,7 @@ def test_prefetch_keeps_order_raises_in_order_and_stops_early():
 def test_error_in_a_worker_leaves_no_output(inv_csv, tmp_path, monkeypatch, error, fmt):
     """An interrupt or error while parts are formatted leaves no file, partial or temporary."""
     monkeypatch.setattr(output_mod, "_PART_ROWS", 100)
+    monkeypatch.setattr(output_mod, "_GROUP_ROWS", 100)
     calls = {"n": 0}
     real = output_mod.output_part
 
@@ -203,3 +204,18 @@ def test_compaction_is_exact():
                     names=t.column_names)
     assert back.equals(t)
     assert np.signbit(back.column("f_neg0").to_numpy()[0])
+
+
+def test_parquet_row_groups_join_batches(inv_csv, tmp_path, monkeypatch):
+    """Parquet parts join consecutive batches into row groups of at least ``_GROUP_ROWS`` rows."""
+    import pyarrow.parquet as pq
+
+    whole = tmp_path / "whole.parquet"
+    grade_file(inv_csv, whole, engine="local")
+    monkeypatch.setattr(output_mod, "_GROUP_ROWS", 400)
+    out = tmp_path / "groups.parquet"
+    grade_file(inv_csv, out, engine="local", batch_bytes=20_000)
+    meta = pq.ParquetFile(out).metadata
+    sizes = [meta.row_group(i).num_rows for i in range(meta.num_row_groups)]
+    assert len(sizes) > 1 and all(s >= 400 for s in sizes[:-1]) and sum(sizes) == 1500
+    assert pq.read_table(out).equals(pq.read_table(whole))
