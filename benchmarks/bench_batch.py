@@ -224,7 +224,7 @@ def main() -> None:
         batch_data.write_csv(args.rows, str(inp))
         print(f"generated {inp} ({inp.stat().st_size / 1e6:.0f} MB) in {time.perf_counter() - t0:.1f} s")
     size = inp.stat().st_size
-    ref = work / "ref"
+    ref = work / f"ref{args.rows}"  # the graded table the floor writes (per size)
     base = {"here": str(HERE), "inp": str(inp), "budget": size // 5}
     names = args.only or list(CASES)
     names = [n for n in names if n not in args.skip]
