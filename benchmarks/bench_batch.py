@@ -12,7 +12,7 @@ Contenders
 riskgrade local / stream        ``riskgrade.engine.grade_file`` (stream: budget = file size / 5)
 riskgrade DataFrame path        ``RiskModel.grade`` + ``write_result`` (pandas in the middle)
 pandas                          read_csv (pyarrow engine), numpy scores, groupby rank, to_csv
-polars                          scan_csv, expressions, rank over unit, write_csv (if installed)
+polars                          read_csv, expressions, rank over unit, write_csv (if installed)
 pymcdm                          pymcdm WSM scores on the factor matrix, numpy lexsort quota
 dask                            dask.dataframe on a 2-worker LocalCluster, shuffle by unit
 """
