@@ -296,6 +296,19 @@ def grade_file(
 class _Run:
     """State of one engine run."""
 
+    # set by the quota pass (:func:`~riskgrade.engine_rank.rank_units`)
+    n_units: int
+    n_u: np.ndarray  # valid rows per unit code
+    cap_eff: np.ndarray  # effective cap per unit code
+    cand: np.ndarray  # level-1 candidates per unit code
+    n_groups: int
+    g: np.ndarray  # local engine: unit code, rank and flags of the valid rows, in input order
+    rank: np.ndarray
+    flags: np.ndarray
+    group_files: list[Path]  # stream engine: (rank, flags) records of each unit group
+    # set by the output pass (:func:`~riskgrade.engine_output.write_output`)
+    part_rows: int
+
     def __init__(self, model: Any, src: _Source, engine: str, budget: int, on_error: str,
                  progress: Progress | None) -> None:
         self.model = model
@@ -448,10 +461,12 @@ class _Run:
         """The sequential part of pass 1: unit codes in order of appearance, keys kept."""
         p1 = self.p1
         if r.fc is not None:
+            assert r.bad is not None  # set with the failures
             p1.failures.append(r.fc)
             p1.bad_rows.append(r.bad)
         if self.engine == "local":
             kept, at = r.kept, -1
+            assert kept is not None  # every batch is kept by the local engine
             q = self.quota_policy.by
             if (r.good_pos is None and r.enc is not None and q not in self.tie_present
                     and q in kept.column_names and kept.column(q).null_count == 0):
@@ -477,6 +492,7 @@ class _Run:
                 for k, v in zip(self.tie_present, r.tks, strict=True):
                     cols["t_" + k] = pa.array(v)
                 ids = r.ids
+                assert ids is not None  # set for every batch with valid rows
                 cols["id"] = pc.cast(ids, pa.large_string()) if not pa.types.is_large_string(ids.type) \
                     else ids
                 kt = pa.table(cols)

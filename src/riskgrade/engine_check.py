@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from riskgrade.engine_core import as_float
+from riskgrade.engine_core import as_float, string_offsets
 from riskgrade.schema import _SOURCE_SPLIT, CATEGORIES, REQUIRED_IDENTITY, SCOPES, SOURCES
 
 if TYPE_CHECKING:
@@ -133,11 +133,10 @@ def _all_start_visible(col: pa.ChunkedArray) -> bool:
             continue
         if arr.null_count:
             return False
-        _, offsets, data = arr.buffers()[:3]
-        if data is None:
+        bufs = string_offsets(arr)
+        if bufs is None:
             return False
-        otype = np.int64 if pa.types.is_large_string(arr.type) else np.int32
-        off = np.frombuffer(offsets, dtype=otype)[arr.offset: arr.offset + n + 1]
+        off, data = bufs
         if not np.all(off[1:] > off[:-1]):
             return False
         first = np.frombuffer(data, dtype=np.uint8)[off[:-1]]

@@ -9,9 +9,10 @@ order), so the engine produces the same bits as :meth:`riskgrade.RiskModel.grade
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -30,6 +31,7 @@ __all__ = [
     "factor_matrix",
     "grading_order",
     "score_ints",
+    "string_offsets",
 ]
 
 FLAG_DEMOTED = np.uint8(1)
@@ -83,6 +85,24 @@ def as_float(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks() if arr.num_chunks != 1 else arr.chunk(0)
     return arr.to_numpy(zero_copy_only=False)
+
+
+def string_offsets(arr: pa.Array) -> tuple[npt.NDArray[np.signedinteger[Any]], pa.Buffer] | None:
+    """The value offsets (``len(arr) + 1``, sliced by ``arr.offset``) and data buffer of a text array.
+
+    No copies: the offsets are a view of the array's buffer (int64 for ``large_string``,
+    else int32). ``None`` when the array has no data buffer.
+    """
+    _, offsets, data = arr.buffers()[:3]
+    if data is None:
+        return None
+    n = len(arr)
+    off: npt.NDArray[np.signedinteger[Any]]
+    if pa.types.is_large_string(arr.type):
+        off = np.frombuffer(offsets, dtype=np.int64)
+    else:
+        off = np.frombuffer(offsets, dtype=np.int32)
+    return off[arr.offset: arr.offset + n + 1], data
 
 
 def factor_matrix(table: pa.Table, catalog: FactorCatalog) -> np.ndarray:

@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from riskgrade.engine_core import canonical_table
+from riskgrade.engine_core import canonical_table, string_offsets
 from riskgrade.io import _FORMULA_START, _read_csv, _text_types, detect_encoding
 
 __all__ = ["Ordered", "format_csv", "neutralise", "prefetch"]
@@ -377,11 +377,10 @@ def _first_byte_risky(arr: pa.Array) -> bool:
     n = len(arr)
     if n in (0, arr.null_count):
         return False
-    _, offsets, data = arr.buffers()[:3]
-    if data is None:
+    bufs = string_offsets(arr)
+    if bufs is None:
         return False
-    otype = np.int64 if pa.types.is_large_string(arr.type) else np.int32
-    off = np.frombuffer(offsets, dtype=otype)[arr.offset: arr.offset + n + 1]
+    off, data = bufs
     start = off[:-1]
     nonempty = off[1:] > start
     first = np.frombuffer(data, dtype=np.uint8)[start[nonempty]]

@@ -199,8 +199,9 @@ def write_output(run: _Run, writer: _Writer | None, rejected: list[pa.Table]) ->
     try:
         for t, g, rank, flags, done in _parts(run, rejected):
             if state["spec"] is None:  # the first part fixes the output schema
-                state["spec"] = _spec(run, t)
-                part, cnt, own = output_part(state["spec"], t, None, g, rank, flags, None, fmt)
+                spec = _spec(run, t)
+                state["spec"] = spec
+                part, cnt, own = output_part(spec, t, None, g, rank, flags, None, fmt)
                 state["schema"] = own
                 if writer is not None:
                     writer.start(own)
