@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
 import riskgrade as rg
+
+
+def write_inventory_csv(path: Path, n: int, n_units: int, seed: int) -> Path:
+    """A generated inventory written as CSV, with whole-number funds.
+
+    Whole-number funds make every block of the file infer the same column types (a
+    column whose first block is integral but later blocks are not is read as int64 by a
+    small-block stream and as double by a whole-file read: same values, other text).
+    """
+    from riskgrade.io import write_frame
+
+    inv = rg.datasets.make_inventory(n, n_units=n_units, seed=seed)
+    inv["funds_handled"] = inv["funds_handled"].round().astype("int64")
+    write_frame(inv, path)
+    return path
 
 
 @pytest.fixture(scope="session")

@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import riskgrade as rg
+from conftest import write_inventory_csv
 from riskgrade.engine import grade_file, parse_memory
 from riskgrade.engine_core import grading_order
 from riskgrade.io import write_frame, write_result
@@ -38,14 +39,7 @@ def _model_files(inv_path: Path, out: Path, on_error: str = "raise") -> rg.Gradi
 
 @pytest.fixture(scope="module")
 def inv_csv(tmp_path_factory) -> Path:
-    p = tmp_path_factory.mktemp("eng") / "inv.csv"
-    inv = rg.datasets.make_inventory(3000, n_units=40, seed=5)
-    # whole-number funds: every block of the file infers the same column types (a column
-    # whose first block is integral but later blocks are not is read as int64 by a
-    # small-block stream and as double by a whole-file read: same values, other text)
-    inv["funds_handled"] = inv["funds_handled"].round().astype("int64")
-    write_frame(inv, p)
-    return p
+    return write_inventory_csv(tmp_path_factory.mktemp("eng") / "inv.csv", 3000, 40, 5)
 
 
 @pytest.mark.parametrize(

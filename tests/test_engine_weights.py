@@ -15,6 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import riskgrade as rg
+from conftest import write_inventory_csv
 from riskgrade.cli import main
 from riskgrade.config import config_from_dict
 from riskgrade.engine import grade_file
@@ -127,11 +128,7 @@ def test_merge_of_any_split_equals_one_pass(spec, seed, cuts):
 # ------------------------------------------------------------------ engines
 @pytest.fixture(scope="module")
 def inv_csv(tmp_path_factory) -> Path:
-    p = tmp_path_factory.mktemp("ew") / "inv.csv"
-    inv = rg.datasets.make_inventory(2500, n_units=30, seed=11)
-    inv["funds_handled"] = inv["funds_handled"].round().astype("int64")
-    write_frame(inv, p)
-    return p
+    return write_inventory_csv(tmp_path_factory.mktemp("ew") / "inv.csv", 2500, 30, 11)
 
 
 def _config(weighting: dict) -> rg.RiskModelConfig:
