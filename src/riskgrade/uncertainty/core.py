@@ -475,16 +475,19 @@ def _run_tile_numpy(
     scale: float | None,
     A: np.ndarray | None,
 ) -> None:
-    """Counts and quota of one tile with numpy passes."""
+    """Counts and quota of one tile with numpy passes.
+
+    With ``A`` (central weights) ``b`` already holds the candidates ``S >= x1``.
+    """
     a, P = tile.start, tile.size
+    if tile.need_cand:
+        if A is None:
+            np.greater_equal(S, x1, out=b)
+        lane.nc[a : a + P] += _count_last(b)
+        if tile.caps is not None:
+            _quota(tile, S, b, lane, x1, scale, A)
     np.less(S, x2, out=b)
     lane.n3[a : a + P] += _count_last(b)
-    if not tile.need_cand:
-        return
-    np.greater_equal(S, x1, out=b)
-    lane.nc[a : a + P] += _count_last(b)
-    if tile.caps is not None:
-        _quota(tile, S, b, lane, x1, scale, A)
 
 
 def _quota(
