@@ -243,6 +243,7 @@ def grade_file(
     if batch_bytes is not None:
         block = int(batch_bytes)
     src = _Source(source, model.config, encoding=encoding, block_size=block)
+    src.threads = min(2, os.cpu_count() or 1)  # CSV blocks parsed in parallel
     run = _Run(model, src, engine, budget, on_error, progress)
     with contextlib.ExitStack() as stack:
         tmpdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="riskgrade-")))

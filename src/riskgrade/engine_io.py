@@ -28,7 +28,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from riskgrade.engine_core import canonical_table, string_offsets
-from riskgrade.io import _FORMULA_START, _read_csv, _text_types, detect_encoding
+from riskgrade.io import _FORMULA_START, PARQUET_OPTIONS, _read_csv, _text_types, detect_encoding
 
 __all__ = ["Ordered", "format_csv", "neutralise", "prefetch"]
 
@@ -41,6 +41,7 @@ class _Source:
         self.config = config
         self.mapping = dict(config.columns)
         self.block_size = block_size
+        self.threads = 0  # > 0: UTF-8 CSV blocks are parsed in this many threads
         self.pinned: dict[str, pa.DataType] = {}
         self.table: pa.Table | None = None
         self.path: Path | None = None
@@ -83,6 +84,34 @@ class _Source:
         pa_enc = "utf8" if enc.lower().replace("-", "") in ("utf8", "utf8sig") else enc
         types_ = dict(_text_types(self.config))
         types_.update(self.pinned)
+        if pa_enc == "utf8" and self.threads:
+            yield from self._parallel_batches(types_, enc)
+            return
+        yield from self._streaming_batches(types_, enc, pa_enc)
+
+    def _parallel_batches(self, types_: dict[str, pa.DataType], enc: str) -> Iterator[pa.Table]:
+        """UTF-8 CSV: blocks parsed in threads (:mod:`riskgrade.engine_csv`), renamed there."""
+        from riskgrade.engine_csv import parallel_csv_tables
+
+        assert self.path is not None
+        try:
+            tables = parallel_csv_tables(
+                self.path, block_size=self.block_size, column_types=types_, threads=self.threads,
+                finish=lambda t: canonical_table(t, self.mapping),
+            )
+        except pa.ArrowInvalid as err:
+            _read_csv(self.path, enc, self.config)  # raises the file-level failure
+            raise _TypesChanged(str(err)) from None  # pragma: no cover
+        if tables is None:  # no "\n" line end in the first block
+            yield from self._streaming_batches(types_, enc, "utf8")
+            return
+        try:
+            yield from tables
+        except pa.ArrowInvalid as err:
+            raise _TypesChanged(str(err)) from None
+
+    def _streaming_batches(self, types_: dict[str, pa.DataType], enc: str, pa_enc: str) -> Iterator[pa.Table]:
+        assert self.path is not None
         try:
             reader = pacsv.open_csv(
                 self.path,
@@ -297,30 +326,56 @@ class _Writer:
     :func:`format_csv` (in worker threads) or Parquet tables.
     """
 
-    def __init__(self, fh: IO[bytes], fmt: str, provenance: dict[str, Any]) -> None:
+    def __init__(
+        self, fh: IO[bytes], fmt: str, provenance: dict[str, Any], *, stitch: bool | None = None
+    ) -> None:
         self.fh = fh
         self.fmt = fmt
         self.prov = provenance
         self.writer: Any = None
         self.schema: pa.Schema | None = None
+        self.file_schema: pa.Schema | None = None
+        # Parquet row groups encoded in the workers and stitched here (False: encoded here)
+        self.stitch = True if stitch is None else stitch
 
     def start(self, schema: pa.Schema) -> None:
         self.schema = schema
         if self.fmt == "parquet":
+            from riskgrade.engine_parquet import RowGroupStitcher
+
             prov = json.dumps(self.prov, ensure_ascii=False, sort_keys=True, indent=2)
-            self.writer = pq.ParquetWriter(
-                self.fh, schema.with_metadata({b"riskgrade": prov.encode("utf-8")}), compression="zstd"
-            )
+            self.file_schema = schema.with_metadata({b"riskgrade": prov.encode("utf-8")})
+            if self.stitch:
+                self.writer = RowGroupStitcher(self.fh)
+            else:
+                self.writer = pq.ParquetWriter(self.fh, self.file_schema, **PARQUET_OPTIONS)
         else:
             self.fh.write(b"\xef\xbb\xbf")
             head = pa.BufferOutputStream()
             pacsv.write_csv(schema.empty_table(), head, write_options=_CSV_OPTIONS)
             self.fh.write(head.getvalue().to_pybytes())
 
+    def encode(self, part: pa.Table) -> pa.Table | pa.Buffer:
+        """What :meth:`write` takes for a Parquet part (thread-safe; after :meth:`start`).
+
+        The part encoded as a one-row-group Parquet file when stitching, else the table.
+        """
+        if self.fmt == "parquet" and self.stitch:
+            from riskgrade.engine_parquet import encode_row_group
+
+            assert self.file_schema is not None
+            return encode_row_group(part, self.file_schema, **PARQUET_OPTIONS)
+        return part
+
     def write(self, part: pa.Table | pa.Buffer) -> None:
         if self.fmt == "parquet":
             assert self.schema is not None
-            self.writer.write_table(part.cast(self.schema) if part.schema != self.schema else part)
+            if isinstance(part, pa.Table):
+                part = self.encode(part.cast(self.schema) if part.schema != self.schema else part)
+            if self.stitch:
+                self.writer.add(part)
+            else:
+                self.writer.write_table(part)
         else:
             self.fh.write(part)
 

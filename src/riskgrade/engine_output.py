@@ -14,7 +14,7 @@ consecutive batches up to ``_GROUP_ROWS`` rows: each part is one row group.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -147,6 +147,7 @@ def output_part(
     flags: np.ndarray,
     schema: pa.Schema | None,
     fmt: str | None,
+    encode: Callable[[pa.Table], Any] | None = None,
 ) -> tuple[pa.Table | pa.Buffer | None, np.ndarray, pa.Schema]:
     """Graded part of one input slice, for the writer (thread-safe).
 
@@ -163,7 +164,10 @@ def output_part(
     schema : pyarrow.Schema, optional
         Output schema to conform to (that of the first part).
     fmt : {"csv", "parquet"} or None
-        ``"csv"``: return the CSV text; ``"parquet"``: the table; ``None``: nothing.
+        ``"csv"``: return the CSV text; ``"parquet"``: the table (passed through
+        ``encode`` when given, e.g. encoded as a Parquet row group); ``None``: nothing.
+    encode : callable, optional
+        Applied to a Parquet part in the worker (see ``_Writer.encode``).
 
     Returns
     -------
@@ -178,7 +182,9 @@ def output_part(
         return None, counts, own
     if schema is not None and own != schema:
         table = table.cast(schema)
-    return (format_csv(table) if fmt == "csv" else table), counts, own
+    if fmt == "csv":
+        return format_csv(table), counts, own
+    return (encode(table) if encode is not None else table), counts, own
 
 
 def write_output(run: _Run, writer: _Writer | None, rejected: list[pa.Table]) -> None:
@@ -196,6 +202,11 @@ def write_output(run: _Run, writer: _Writer | None, rejected: list[pa.Table]) ->
             if writer is not None:
                 writer.write(part)
 
+    encode = None if writer is None or fmt != "parquet" else writer.encode
+
+    def first_part(part: Any, cnt: np.ndarray, own: pa.Schema) -> tuple:
+        return (encode(part) if encode is not None else part), cnt, own
+
     try:
         for t, g, rank, flags, done in _parts(run, rejected):
             if state["spec"] is None:  # the first part fixes the output schema
@@ -205,10 +216,10 @@ def write_output(run: _Run, writer: _Writer | None, rejected: list[pa.Table]) ->
                 state["schema"] = own
                 if writer is not None:
                     writer.start(own)
-                take([(part, cnt, own)])
+                take(pool.submit(first_part, part, cnt, own))
             else:
                 take(pool.submit(output_part, state["spec"], t, None, g, rank, flags,
-                                 state["schema"], fmt))
+                                 state["schema"], fmt, encode))
             run.tick("writing", done)
         take(pool.drain())
     except BaseException:
