@@ -9,11 +9,11 @@ of threads (pyarrow releases the GIL) and returned in file order.
 
 The rules are those of the streaming reader with its default parse options
 (``newlines_in_values=False``, which also cuts blocks at line ends): the column names
-come from the first line, the column types are inferred from the first block (or given),
-and a later value that does not fit its column's type raises ``pyarrow.ArrowInvalid``,
-exactly where the streaming reader would. So the rows, their order and their values
-are the same; only the batch boundaries may differ, and the engines' results do not
-depend on those.
+come from the first line, the column types are inferred from the first block holding a
+row (or given), and a later value that does not fit its column's type raises
+``pyarrow.ArrowInvalid``, exactly where the streaming reader would. So the rows, their
+order and their values are the same; only the batch boundaries may differ, and the
+engines' results do not depend on those.
 """
 
 from __future__ import annotations
@@ -56,6 +56,15 @@ def line_blocks(fh: Any, block_size: int) -> Iterator[bytes]:
             yield data[: cut + 1]
 
 
+def _read_head(buf: bytes, column_types: dict[str, pa.DataType]) -> pa.Table:
+    """The header and the rows of the first block, column types inferred (or given)."""
+    return pacsv.read_csv(
+        pa.py_buffer(buf),
+        read_options=pacsv.ReadOptions(use_threads=False, block_size=len(buf) + 1),
+        convert_options=pacsv.ConvertOptions(column_types=column_types, strings_can_be_null=True),
+    )
+
+
 def parallel_csv_tables(
     path: str | Path,
     *,
@@ -74,7 +83,7 @@ def parallel_csv_tables(
         Bytes per block (about; blocks end at a line end).
     column_types : dict
         Types of named columns (as ``ConvertOptions.column_types``); the others are
-        inferred from the first block and kept for the rest of the file.
+        inferred from the first block holding a row and kept for the rest of the file.
     threads : int
         Parsing threads (at most ``threads + 1`` blocks in flight).
     finish : callable
@@ -101,11 +110,13 @@ def parallel_csv_tables(
         if b"\n" not in first:
             fh.close()
             return None
-        head = pacsv.read_csv(
-            pa.py_buffer(first),
-            read_options=pacsv.ReadOptions(use_threads=False, block_size=len(first) + 1),
-            convert_options=pacsv.ConvertOptions(column_types=column_types, strings_can_be_null=True),
-        )
+        head = _read_head(first, column_types)
+        while head.num_rows == 0:  # the header alone (or with empty lines): infer from the next block
+            more = next(blocks, None)
+            if more is None:
+                break
+            first += more
+            head = _read_head(first, column_types)
     except BaseException:
         fh.close()
         raise
