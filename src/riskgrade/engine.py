@@ -46,7 +46,7 @@ import pyarrow.compute as pc
 
 from riskgrade.engine_check import batch_is_valid
 from riskgrade.engine_core import as_float, factor_matrix, score_ints
-from riskgrade.engine_ids import duplicates, sorted_failures
+from riskgrade.engine_ids import duplicates, id_hashes, sorted_failures
 from riskgrade.engine_io import (
     Ordered,
     _compact,
@@ -339,7 +339,9 @@ class _Run:
         self.good_start: list[int] = [0]
         self.good_pos: list[np.ndarray | None] = []
         self.unit_at: list[int] = []  # where the unit column was removed from a kept batch (-1: not)
-        self.threads = min(2, os.cpu_count() or 1) if engine == "local" else 0
+        self.threads = min(2, os.cpu_count() or 1)
+        # pass-1 workers; one when streaming: fewer batches in flight within a small budget
+        self.p1_threads = self.threads if engine == "local" else min(1, self.threads)
 
     # ------------------------------------------------------------------ pass 1
     def pass1(self) -> None:
@@ -374,9 +376,9 @@ class _Run:
         self.ipc: Any = None
         self.tie_present: list[str] = []
         tie_found = False
-        pool = Ordered(self.threads)
+        pool = Ordered(self.p1_threads)
         source = self.src.batches()
-        batches = prefetch(source, depth=2) if self.threads else source
+        batches = prefetch(source, depth=2) if self.p1_threads else source
         try:
             for t in batches:
                 n = t.num_rows
@@ -455,7 +457,7 @@ class _Run:
         out.ids = ids
         if self.engine != "local":
             out.tks = [as_float(tg.column(k)) for k in self.tie_present]
-            out.h = pd.util.hash_array(np.asarray(ids.to_numpy(), dtype=object).astype(str))
+            out.h = id_hashes(ids)
         return out
 
     def _absorb(self, r: _Prepared) -> None:

@@ -4,7 +4,8 @@ Validation of one record batch cannot see an id repeated in another batch, so th
 engines check uniqueness once after pass 1: the local engine on the kept id column
 (one comparison pass when the ids are already sorted, else a distinct count), the
 stream engine on 64-bit hashes of the ids in the key file (split into hash groups
-within the budget), then only the ids whose hash repeats are compared as text.
+within the budget in one pass), then only the ids whose hash repeats are compared as
+text.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import pyarrow.compute as pc
 if TYPE_CHECKING:
     from riskgrade.engine import _Run
 
-__all__ = ["duplicates", "good_positions", "sorted_failures"]
+__all__ = ["duplicates", "good_positions", "id_hashes", "sorted_failures"]
 
 
 def duplicates(run: _Run) -> pd.DataFrame | None:
@@ -36,40 +37,9 @@ def duplicates(run: _Run) -> pd.DataFrame | None:
     else:
         if run.ipc_path is None:
             return None
-        n_rows = run.p1.rows_in
-        hgroups = max(1, math.ceil(n_rows * 24 / max(run.budget // 2, 1)))
-        dup_parts = []
-        for gi in range(hgroups):
-            with pa.OSFile(str(run.ipc_path)) as mm:
-                rd = pa.ipc.open_file(mm)
-                parts_h = []
-                for i in range(rd.num_record_batches):
-                    h = rd.get_batch(i).column("h").to_numpy()
-                    parts_h.append(h[(h % np.uint64(hgroups)) == gi] if hgroups > 1 else h.copy())
-            hs = np.concatenate(parts_h)
-            del parts_h
-            hs.sort()
-            dd = hs[1:] == hs[:-1]
-            if dd.any():
-                dup_parts.append(np.unique(hs[1:][dd]))
-            del hs, dd
-        if not dup_parts:
+        s = _stream_duplicate_candidates(run)
+        if s is None:
             return None
-        dup_h = np.concatenate(dup_parts)
-        parts, offs = [], []
-        off = 0
-        with pa.OSFile(str(run.ipc_path)) as mm:
-            rd = pa.ipc.open_file(mm)
-            for i in range(rd.num_record_batches):
-                b = rd.get_batch(i)
-                m = np.isin(b.column("h").to_numpy(), dup_h)
-                idx = np.flatnonzero(m)
-                parts.append(b.column("id").to_numpy(zero_copy_only=False)[idx])
-                offs.append(idx + off)
-                off += b.num_rows
-        local = np.concatenate(offs)
-        pos = good_positions(run, local)
-        s = pd.Series(np.concatenate(parts), index=pos)
     key = s.astype(str)
     dup = key.duplicated(keep=False)
     if not dup.any():
@@ -87,6 +57,77 @@ def duplicates(run: _Run) -> pd.DataFrame | None:
         }
     )
     return fc
+
+
+_HREC = np.dtype([("h", "<u8"), ("i", "<i8")])
+
+
+def _stream_duplicate_candidates(run: _Run) -> pd.Series | None:
+    """Ids whose hash repeats (indexed by input row), from the stream engine's key file.
+
+    One pass writes (hash, key-file row) records to ``hash mod groups`` files sized for
+    the budget; each file is then sorted on its own. Only rows whose hash repeats are
+    looked up again, and compared as text by the caller.
+    """
+    assert run.ipc_path is not None and run.tmpdir is not None
+    # a group in memory: records (16 bytes), their sort order (8) and the sorted copy (16)
+    hgroups = max(1, math.ceil(run.p1.rows_in * 40 / max(run.budget // 4, 1)))
+    paths = [run.tmpdir / f"hash{i}.bin" for i in range(hgroups)]
+    handles = [open(p, "wb") for p in paths]  # noqa: SIM115 - closed below
+    try:
+        off = 0
+        with pa.OSFile(str(run.ipc_path)) as mm:
+            rd = pa.ipc.open_file(mm)
+            for i in range(rd.num_record_batches):
+                h = rd.get_batch(i).column("h").to_numpy()
+                rec = np.empty(len(h), dtype=_HREC)
+                rec["h"] = h
+                rec["i"] = np.arange(off, off + len(h))
+                off += len(h)
+                if hgroups == 1:
+                    rec.tofile(handles[0])
+                    continue
+                part = (h % np.uint64(hgroups)).astype(np.int64)
+                rec = rec[np.argsort(part, kind="stable")]
+                a = 0
+                for gi, c in enumerate(np.bincount(part, minlength=hgroups)):
+                    if c:
+                        rec[a: a + c].tofile(handles[gi])
+                        a += int(c)
+    finally:
+        for fh in handles:
+            fh.close()
+    dup_rows = []
+    for p in paths:
+        rec = np.fromfile(p, dtype=_HREC)
+        p.unlink()
+        if len(rec) < 2:
+            continue
+        rec = rec[np.argsort(rec["h"], kind="stable")]
+        same = rec["h"][1:] == rec["h"][:-1]
+        if same.any():
+            hit = np.zeros(len(rec), dtype=bool)
+            hit[1:] |= same
+            hit[:-1] |= same
+            dup_rows.append(rec["i"][hit])
+        del rec
+    if not dup_rows:
+        return None
+    want = np.sort(np.concatenate(dup_rows))
+    parts, offs = [], []
+    off = 0
+    with pa.OSFile(str(run.ipc_path)) as mm:
+        rd = pa.ipc.open_file(mm)
+        for i in range(rd.num_record_batches):
+            b = rd.get_batch(i)
+            a, z = np.searchsorted(want, [off, off + b.num_rows])
+            if z > a:
+                idx = want[a:z] - off
+                parts.append(b.column("id").to_numpy(zero_copy_only=False)[idx])
+                offs.append(want[a:z])
+            off += b.num_rows
+    pos = good_positions(run, np.concatenate(offs))
+    return pd.Series(np.concatenate(parts), index=pos)
 
 
 def good_positions(run: _Run, local: np.ndarray | None = None) -> np.ndarray:
@@ -128,3 +169,49 @@ def sorted_failures(parts: list[pd.DataFrame]) -> pd.DataFrame:
         (fc["column"].astype(str).to_numpy(), fc["row"].fillna(-1).to_numpy(dtype=np.int64))
     )
     return fc.iloc[order].reset_index(drop=True)
+
+
+_MUL = np.uint64(0x100000001B3)  # FNV-1a 64-bit prime
+_BASIS = np.uint64(0xCBF29CE484222325)  # FNV-1a 64-bit offset basis
+
+
+def id_hashes(ids: pa.Array | pa.ChunkedArray) -> np.ndarray:
+    """64-bit FNV-1a hashes of the UTF-8 bytes of each id, vectorised (nulls: the empty id).
+
+    The hash of a value depends on its bytes only (not on the batch it is in), so the
+    stream engine can spill ids as 8-byte hashes and compare only the ids whose hashes
+    repeat. Rows are grouped by byte length and each group is hashed one byte column at
+    a time (Fowler, Noll and Vo, FNV-1a: ``h = (h ^ byte) * prime`` modulo 2**64), so the
+    Python work is per distinct length, not per row.
+    """
+    from riskgrade.engine_core import string_offsets
+
+    if isinstance(ids, pa.ChunkedArray):
+        parts = [id_hashes(c) for c in ids.chunks]
+        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
+    if not (pa.types.is_string(ids.type) or pa.types.is_large_string(ids.type)):
+        ids = pc.cast(ids, pa.string())
+    n = len(ids)
+    out = np.full(n, _BASIS, dtype=np.uint64)
+    got = string_offsets(ids)
+    if got is None or n == 0:
+        return out
+    off, data = got
+    buf = np.frombuffer(data, dtype=np.uint8)
+    start = off[:-1].astype(np.int64)
+    length = np.diff(off).astype(np.int64)
+    if ids.null_count:
+        valid = np.asarray(ids.is_valid())
+        length = np.where(valid, length, 0)
+    with np.errstate(over="ignore"):
+        for L in np.unique(length):
+            if L == 0:
+                continue
+            rows = np.flatnonzero(length == L)
+            h = out[rows]
+            first = start[rows]
+            for k in range(int(L)):
+                h ^= buf[first + k].astype(np.uint64)
+                h *= _MUL
+            out[rows] = h
+    return out

@@ -177,18 +177,34 @@ def _input_hash(source: _Source) -> tuple[Callable[[], str | None], threading.Th
 
 # ---------------------------------------------------------------------------------- units
 class _UnitCodes:
-    """Unit value -> dense code in order of first appearance (only equality is used)."""
+    """Unit value -> dense code in order of first appearance (only equality is used).
+
+    The known values sit in a pandas ``Index``, whose hash table is built once and
+    reused: a batch costs one probe per *distinct* unit of the batch (its dictionary),
+    and the table is rebuilt only after a batch that brought new units.
+    """
 
     def __init__(self) -> None:
-        self.known: pa.Array | None = None
-        self.chunks: list[pa.Array] = []
+        self._index = pd.Index([], dtype=object)
+        self._new: list[pa.Array] = []
+        self._known: pa.Array | None = None
+
+    @property
+    def known(self) -> pa.Array | None:
+        """The unit values in code order (``None`` before the first batch)."""
+        if self._new:
+            parts = ([self._known] if self._known is not None else []) + self._new
+            self._known = pa.concat_arrays(parts)
+            self._new = []
+        return self._known
 
     @property
     def values(self) -> list[Any]:
-        return self.known.to_pylist() if self.known is not None else []
+        known = self.known
+        return known.to_pylist() if known is not None else []
 
     def __len__(self) -> int:
-        return 0 if self.known is None else len(self.known)
+        return len(self._index)
 
     def codes(self, col: pa.ChunkedArray | pa.Array) -> np.ndarray:
         return self.merge(self.encode(col))
@@ -206,22 +222,15 @@ class _UnitCodes:
         dic = enc.dictionary
         if pa.types.is_large_string(dic.type):
             dic = dic.cast(pa.string())
-        if self.known is None:
-            self.known = dic
-            lut = np.arange(len(dic), dtype=np.int32)
-        else:
-            pos = pc.index_in(dic, value_set=self.known)
-            new = pc.is_null(pos)
-            if pc.any(new).as_py():
-                fresh = dic.filter(new)
-                start = len(self.known)
-                self.known = pa.concat_arrays([self.known, fresh])
-                pos = pc.if_else(
-                    new,
-                    pa.array(np.cumsum(new.to_numpy(zero_copy_only=False)) - 1 + start, pa.int32()),
-                    pos,
-                )
-            lut = pos.to_numpy(zero_copy_only=False).astype(np.int32)
+        vals = dic.to_numpy(zero_copy_only=False)
+        pos = self._index.get_indexer(vals) if len(self._index) else np.full(len(vals), -1, np.int64)
+        fresh = pos < 0
+        if fresh.any():
+            start = len(self._index)
+            pos[fresh] = np.arange(start, start + int(fresh.sum()))
+            self._index = self._index.append(pd.Index(vals[fresh], dtype=object))
+            self._new.append(dic if fresh.all() else dic.filter(pa.array(fresh)))
+        lut = pos.astype(np.int32)
         idx = enc.indices.to_numpy(zero_copy_only=False)
         return lut[idx]
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -193,7 +194,7 @@ def write_output(run: _Run, writer: _Writer | None, rejected: list[pa.Table]) ->
     fmt = writer.fmt if writer is not None else None
     # CSV text is about as large as the table: smaller parts bound the memory in flight
     run.part_rows = _PART_ROWS if fmt == "csv" else 0
-    pool = Ordered(run.threads if run.engine == "local" else (1 if writer is not None else 0))
+    pool = Ordered(run.threads)
     state: dict[str, Any] = {"spec": None, "schema": None}
 
     def take(results: list) -> None:
@@ -236,7 +237,9 @@ def _parts(run: _Run, rejected: list[pa.Table]) -> Iterator[tuple]:
     r0 = 0
     done_good = 0
     group: list[tuple[pa.Table, slice]] = []
-    handles = [open(p, "rb") for p in getattr(run, "group_files", [])]  # noqa: SIM115
+    files = getattr(run, "group_files", [])
+    # a chunk of every group file in memory: 1/16 of the budget together
+    readers = _GroupReaders(files, run.budget // (16 * REC.itemsize * max(1, len(files))))
     try:
         if run.engine == "local":
             kept = run.batches
@@ -275,13 +278,12 @@ def _parts(run: _Run, rejected: list[pa.Table]) -> Iterator[tuple]:
                             yield (*_joined(run, group), r0)
                             group = []
             else:
-                yield (t, *_stream_keys(run, t, m, handles), r0)
+                yield (t, *_stream_keys(run, t, m, readers), r0)
             done_good += m
         if group:
             yield (*_joined(run, group), r0)
     finally:
-        for h in handles:
-            h.close()
+        readers.close()
 
 
 def _joined(run: _Run, group: list[tuple[pa.Table, slice]]) -> tuple[pa.Table, ...]:
@@ -296,26 +298,52 @@ def _joined(run: _Run, group: list[tuple[pa.Table, slice]]) -> tuple[pa.Table, .
     return pa.concat_tables(tables), run.g[sl], run.rank[sl], run.flags[sl]
 
 def _stream_keys(
-    run: _Run, t: pa.Table, m: int, handles: list
+    run: _Run, t: pa.Table, m: int, readers: _GroupReaders
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     q = run.quota_policy.by
     g = run.units.lookup(t.column(q)) if q in t.column_names else np.zeros(m, np.int32)
+    if run.n_groups == 1:
+        rec = readers.take(0, m)
+        return g, rec["r"].copy(), rec["f"].copy()
     rank = np.empty(m, dtype=np.int32)
     flags = np.empty(m, dtype=np.uint8)
-    if run.n_groups == 1:
-        rec = np.fromfile(handles[0], dtype=REC, count=m)
-        rank[:] = rec["r"]
-        flags[:] = rec["f"]
-    else:
-        grp = g % run.n_groups
-        ob = np.argsort(grp, kind="stable")
-        cnt = np.bincount(grp, minlength=run.n_groups)
-        recs = [np.fromfile(handles[i], dtype=REC, count=int(c)) if c else
-                np.zeros(0, REC) for i, c in enumerate(cnt)]
-        rec = np.concatenate(recs)
-        rank[ob] = rec["r"]
-        flags[ob] = rec["f"]
+    grp = g % run.n_groups
+    ob = np.argsort(grp, kind="stable")
+    cnt = np.bincount(grp, minlength=run.n_groups)
+    rec = np.concatenate([readers.take(i, int(c)) for i, c in enumerate(cnt) if c])
+    rank[ob] = rec["r"]
+    flags[ob] = rec["f"]
     return g, rank, flags
+
+
+class _GroupReaders:
+    """Sequential readers of the stream engine's (rank, flags) group files, buffered.
+
+    Each batch of pass 2 takes a few records from every group; reading them a chunk at
+    a time (``chunk`` records per group) makes that one slice per group, not one read.
+    """
+
+    def __init__(self, paths: list[Path], chunk: int) -> None:
+        self.handles = [open(p, "rb") for p in paths]  # noqa: SIM115 - closed in close()
+        self.chunk = max(1, chunk)
+        self.buf = [np.zeros(0, REC) for _ in paths]
+        self.pos = [0] * len(paths)
+
+    def take(self, i: int, count: int) -> np.ndarray:
+        """The next ``count`` records of group ``i``."""
+        buf, pos = self.buf[i], self.pos[i]
+        if pos + count > len(buf):
+            more = np.fromfile(self.handles[i], dtype=REC, count=max(count, self.chunk))
+            buf = np.concatenate([buf[pos:], more])
+            pos = 0
+            self.buf[i] = buf
+        self.pos[i] = pos + count
+        return buf[pos: pos + count]
+
+    def close(self) -> None:
+        for h in self.handles:
+            h.close()
+
 
 def _reject(run: _Run, t: pa.Table, sel: np.ndarray, r0: int, rejected: list[pa.Table]) -> pa.Table:
     good = np.ones(t.num_rows, dtype=bool)

@@ -126,7 +126,7 @@ def _skip(data: bytes, i: int, t: int) -> int:
 
 def _fields(data: bytes, i: int) -> tuple[list[tuple[int, int, int, int, int]], int]:
     """Fields of the struct at ``i``: (id, type, header start, value start, value end); end."""
-    out = []
+    out: list[tuple[int, int, int, int, int]] = []
     fid = 0
     while True:
         h = i
@@ -227,8 +227,13 @@ class RowGroupStitcher:
         if n < 12 or bytes(data[:4]) != _MAGIC or bytes(data[n - 4:]) != _MAGIC:
             raise ValueError("not a Parquet file")
         flen = struct.unpack("<I", data[n - 8: n - 4])[0]
+        if flen > n - 12:
+            raise ValueError("not a Parquet file (footer length beyond the file)")
         footer = bytes(data[n - 8 - flen: n - 8])
-        fields, _ = _fields(footer, 0)
+        try:
+            fields, _ = _fields(footer, 0)
+        except IndexError:
+            raise ValueError("not a Parquet file (truncated footer)") from None
         if self.pos == 0:
             self.fh.write(_MAGIC)
             self.pos = 4

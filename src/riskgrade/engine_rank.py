@@ -34,6 +34,7 @@ from riskgrade.engine_core import (
     grading_order,
     ints_to_score,
 )
+from riskgrade.engine_spill import read_part, split_ipc
 from riskgrade.grading import AUDIT_COLUMNS, provisional_levels, quota_from_order
 
 if TYPE_CHECKING:
@@ -157,7 +158,7 @@ def grade_units(
 
 
 def _rank_groups(run: _Run, audits: list[pd.DataFrame]) -> None:
-    """Stream engine: grade the units group by group from the key file."""
+    """Stream engine: split the key file by unit group (one pass), then grade each group."""
     n = run.p1.rows_in - len(run.bad)
     per_row = 96 + 8 * len(run.tie_present)
     groups = max(1, math.ceil(n * per_row / max(run.budget // 6, 1)))
@@ -167,27 +168,22 @@ def _rank_groups(run: _Run, audits: list[pd.DataFrame]) -> None:
     if run.ipc_path is None:
         return
     assert run.tmpdir is not None
-    for gi in range(groups):
-        gs: list[np.ndarray] = []
-        ss: list[np.ndarray] = []
-        ts: list[list[np.ndarray]] = [[] for _ in run.tie_present]
-        ids: list[pa.Array] = []
-        with pa.OSFile(str(run.ipc_path)) as mm:
-            rd = pa.ipc.open_file(mm)
-            for i in range(rd.num_record_batches):
-                b = rd.get_batch(i)
-                gcol = b.column("g").to_numpy()
-                idx = np.flatnonzero((gcol % groups) == gi) if groups > 1 else np.arange(b.num_rows)
-                gs.append(gcol[idx])
-                ss.append(b.column("s").to_numpy()[idx])
-                for j, k in enumerate(run.tie_present):
-                    ts[j].append(b.column("t_" + k).to_numpy()[idx])
-                ids.append(pc.take(b.column("id"), pa.array(idx)))
-        g = np.concatenate(gs) if gs else np.zeros(0, np.int32)
-        s_int = np.concatenate(ss) if ss else np.zeros(0, np.int64)
-        tks = [np.concatenate(t) for t in ts]
-        idarr = pa.chunked_array(ids, type=pa.large_string())
-        del gs, ss, ts, ids
+    cols = ["g", "s", *("t_" + k for k in run.tie_present), "id"]
+    if groups > 1:
+        window = max(1 << 12, run.budget // (8 * per_row))
+        parts = split_ipc(run.ipc_path, groups, lambda t: t.column("g").to_numpy() % groups, window,
+                          run.tmpdir, "unitgroup", columns=cols)
+    else:
+        parts = [run.ipc_path]
+    for gi, part in enumerate(parts):
+        t = read_part(part)
+        g = t.column("g").to_numpy()
+        s_int = t.column("s").to_numpy()
+        tks = [t.column("t_" + k).to_numpy() for k in run.tie_present]
+        idarr = t.column("id")
+        del t
+        if groups > 1:
+            part.unlink()
         rank, flags = grade_units(run, g, 0, s_int, None, idarr, None, audits, tks)
         del g, s_int, tks, idarr
         path = Path(run.tmpdir) / f"group{gi}.bin"
