@@ -37,11 +37,12 @@ import numpy, pandas, pyarrow, pyarrow.csv, pyarrow.parquet, riskgrade, riskgrad
 t0 = time.perf_counter()
 _r0 = resource.getrusage(resource.RUSAGE_SELF)
 cpu0 = _r0.ru_utime + _r0.ru_stime
+rss0 = _r0.ru_maxrss / 1024  # interpreter and libraries, before any data
 """
 EPILOGUE = r"""
 ru = resource.getrusage(resource.RUSAGE_SELF)
 print("RESULT " + json.dumps({"seconds": time.perf_counter() - t0, "cpu": ru.ru_utime + ru.ru_stime - cpu0,
-      "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, **extra}))
+      "rss_mb": ru.ru_maxrss / 1024, "rss_growth_mb": ru.ru_maxrss / 1024 - rss0, **extra}))
 """
 
 FACTOR_CODE = r"""
@@ -69,7 +70,10 @@ out = pq.read_table(%(ref)r)
 t1 = time.perf_counter(); c.write_csv(out, %(out)r + ".csv"); wcsv = time.perf_counter() - t1
 t1 = time.perf_counter(); pq.write_table(out, %(out)r + ".parquet", compression="zstd")
 wpq = time.perf_counter() - t1
-extra = {"read": read, "write_csv": wcsv, "write_parquet": wpq}
+from riskgrade.io import PARQUET_OPTIONS  # riskgrade's writer options, for reference
+t1 = time.perf_counter(); pq.write_table(out, %(out)r + "-rg.parquet", **PARQUET_OPTIONS)
+wpq_rg = time.perf_counter() - t1
+extra = {"read": read, "write_csv": wcsv, "write_parquet": wpq, "write_parquet_rg_options": wpq_rg}
 """,
     "riskgrade local csv->csv": r"""
 from riskgrade.engine import grade_file
@@ -245,18 +249,20 @@ def main() -> None:
     floor_pq = fl.get("read", 0) + fl.get("write_parquet", 0)
     print()
     print(f"floor: read CSV {fl.get('read', 0):.1f} s, write CSV {fl.get('write_csv', 0):.1f} s, "
-          f"write Parquet {fl.get('write_parquet', 0):.1f} s; load average now {os.getloadavg()}")
-    print("| pipeline | wall s | CPU s | peak RSS MB | ratio to floor (wall) |")
-    print("|---|---:|---:|---:|---:|")
+          f"write Parquet {fl.get('write_parquet', 0):.1f} s (with riskgrade's Parquet options "
+          f"{fl.get('write_parquet_rg_options', 0):.1f} s); load average now {os.getloadavg()}")
+    print("| pipeline | wall s | CPU s | peak RSS MB | RSS growth MB | ratio to floor (wall) |")
+    print("|---|---:|---:|---:|---:|---:|")
     for name, res in results.items():
         if name == "floor":
             continue
         if "error" in res:
-            print(f"| {name} | failed: {res['error']} | | | |")
+            print(f"| {name} | failed: {res['error']} | | | | |")
             continue
         fl_ = floor_pq if "parquet" in name else floor_csv
         ratio = f"{res['seconds'] / fl_:.2f}x" if fl_ else ""
-        print(f"| {name} | {res['seconds']:.1f} | {res.get('cpu', 0):.1f} | {res['rss_mb']:.0f} | {ratio} |")
+        print(f"| {name} | {res['seconds']:.1f} | {res.get('cpu', 0):.1f} | {res['rss_mb']:.0f} "
+              f"| {res.get('rss_growth_mb', 0):.0f} | {ratio} |")
 
 
 if __name__ == "__main__":

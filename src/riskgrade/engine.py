@@ -453,6 +453,7 @@ class _Run:
         del F
         q = self.quota_policy.by
         out.enc = _UnitCodes.encode(tg.column(q)) if q in tg.column_names else None
+        out.enc_h = _UnitCodes.hashes(out.enc) if out.enc is not None else None
         ids = tg.column("risk_point_id")
         out.ids = ids
         if self.engine != "local":
@@ -485,7 +486,7 @@ class _Run:
             r.s_int = self.weight_pass.add(r.F)
             r.F = None
         if r.m:
-            g = self.units.merge(r.enc) if r.enc is not None else np.zeros(r.m, np.int32)
+            g = self.units.merge(r.enc, r.enc_h) if r.enc is not None else np.zeros(r.m, np.int32)
             if self.engine == "local":
                 self.keys["g"].append(g)
                 self.keys["s"].append(r.s_int)
@@ -563,6 +564,7 @@ class _Prepared:
     good_pos: np.ndarray | None = None
     s_int: np.ndarray | None = None
     enc: pa.DictionaryArray | None = None
+    enc_h: np.ndarray | None = None
     ids: pa.ChunkedArray | None = None
     tks: list[np.ndarray] = field(default_factory=list)
     h: np.ndarray | None = None

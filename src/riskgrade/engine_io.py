@@ -179,13 +179,17 @@ def _input_hash(source: _Source) -> tuple[Callable[[], str | None], threading.Th
 class _UnitCodes:
     """Unit value -> dense code in order of first appearance (only equality is used).
 
-    The known values sit in a pandas ``Index``, whose hash table is built once and
-    reused: a batch costs one probe per *distinct* unit of the batch (its dictionary),
-    and the table is rebuilt only after a batch that brought new units.
+    Text units are looked up by their 64-bit FNV-1a hash in a sorted array (one binary
+    search per *distinct* unit of a batch, vectorised); every match is then confirmed by
+    comparing the text, so two units sharing a hash cannot be merged: a batch where a
+    comparison fails, and units that are not text, take the exact path (Arrow's
+    ``index_in`` against every known unit).
     """
 
     def __init__(self) -> None:
-        self._index = pd.Index([], dtype=object)
+        self._n = 0
+        self._hs = np.zeros(0, dtype=np.uint64)  # sorted hashes of the known text units
+        self._hc = np.zeros(0, dtype=np.int64)  # their codes
         self._new: list[pa.Array] = []
         self._known: pa.Array | None = None
 
@@ -204,7 +208,7 @@ class _UnitCodes:
         return known.to_pylist() if known is not None else []
 
     def __len__(self) -> int:
-        return len(self._index)
+        return self._n
 
     def codes(self, col: pa.ChunkedArray | pa.Array) -> np.ndarray:
         return self.merge(self.encode(col))
@@ -215,24 +219,67 @@ class _UnitCodes:
         enc = pc.dictionary_encode(col)
         if isinstance(enc, pa.ChunkedArray):
             enc = enc.combine_chunks()
+        if pa.types.is_large_string(enc.dictionary.type):
+            enc = pa.DictionaryArray.from_arrays(enc.indices, enc.dictionary.cast(pa.string()))
         return enc
 
-    def merge(self, enc: pa.DictionaryArray) -> np.ndarray:
-        """Dense codes of an encoded batch; new values get the next codes (in batch order)."""
+    @staticmethod
+    def hashes(enc: pa.DictionaryArray) -> np.ndarray | None:
+        """Hashes of an encoded batch's distinct units (thread-safe; ``None``: not text)."""
+        from riskgrade.engine_ids import id_hashes
+
+        return id_hashes(enc.dictionary) if pa.types.is_string(enc.dictionary.type) else None
+
+    def merge(self, enc: pa.DictionaryArray, h: np.ndarray | None = None) -> np.ndarray:
+        """Dense codes of an encoded batch; new values get the next codes (in batch order).
+
+        ``h`` are the batch's :meth:`hashes` when already computed (in a worker thread).
+        """
         dic = enc.dictionary
-        if pa.types.is_large_string(dic.type):
-            dic = dic.cast(pa.string())
-        vals = dic.to_numpy(zero_copy_only=False)
-        pos = self._index.get_indexer(vals) if len(self._index) else np.full(len(vals), -1, np.int64)
+        if h is None:
+            h = self.hashes(enc)
+        pos = None if h is None else self._by_hash(dic, h)
+        if pos is None:
+            pos = self._exact(dic)
         fresh = pos < 0
         if fresh.any():
-            start = len(self._index)
-            pos[fresh] = np.arange(start, start + int(fresh.sum()))
-            self._index = self._index.append(pd.Index(vals[fresh], dtype=object))
-            self._new.append(dic if fresh.all() else dic.filter(pa.array(fresh)))
+            k = int(fresh.sum())
+            pos[fresh] = np.arange(self._n, self._n + k)
+            self._n += k
+            self._new.append(dic if k == len(dic) else dic.filter(pa.array(fresh)))
+            if h is not None:
+                hs = np.concatenate([self._hs, h[fresh]])
+                hc = np.concatenate([self._hc, pos[fresh]])
+                o = np.argsort(hs, kind="stable")
+                self._hs, self._hc = hs[o], hc[o]
         lut = pos.astype(np.int32)
         idx = enc.indices.to_numpy(zero_copy_only=False)
         return lut[idx]
+
+    def _by_hash(self, dic: pa.Array, h: np.ndarray) -> np.ndarray | None:
+        """Codes by hash (-1: new); ``None`` when a match is not the same text."""
+        pos = np.full(len(h), -1, dtype=np.int64)
+        if len(self._hs):
+            at = np.minimum(np.searchsorted(self._hs, h), len(self._hs) - 1)
+            found = self._hs[at] == h
+            if found.any():
+                pos[found] = self._hc[at[found]]
+                mask = pa.array(found)
+                same = pc.equal(pc.take(self.known, pa.array(pos[found])), dic.filter(mask))
+                if not pc.all(same).as_py():
+                    return None
+        new_h = h[pos < 0]
+        if len(np.unique(new_h)) != len(new_h):
+            return None  # two new units share a hash
+        return pos
+
+    def _exact(self, dic: pa.Array) -> np.ndarray:
+        """Codes by Arrow's ``index_in`` against every known unit (-1: new)."""
+        known = self.known
+        if known is None or len(dic) == 0:
+            return np.full(len(dic), -1, dtype=np.int64)
+        got = pc.index_in(dic, value_set=known)
+        return pc.fill_null(got, -1).to_numpy(zero_copy_only=False).astype(np.int64)
 
     def lookup(self, col: pa.ChunkedArray | pa.Array) -> np.ndarray:
         return self.codes(col)
