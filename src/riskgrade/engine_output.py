@@ -2,13 +2,16 @@
 
 :func:`output_part` rescores a slice of the input (scoring is row-local and
 deterministic, so the bits are those of pass 1), joins it with the rank and quota flags
-of its rows and returns the graded table, or its CSV text, ready for the writer. It
+of its rows and returns the graded table, its CSV text, or the table encoded as a
+Parquet row group (:mod:`riskgrade.engine_parquet`), ready for the writer. It
 holds no state and touches no file, so :func:`write_output` has several slices built at
 once in worker threads (numpy and pyarrow release the GIL; at most ``threads + 1``
 parts in flight) while the main thread writes the finished parts in file order. CSV
 parts are slices of at most ``_PART_ROWS`` rows: the text of a part is about as large
 as its table, so smaller parts bound the memory in flight. Parquet parts join
-consecutive batches up to ``_GROUP_ROWS`` rows: each part is one row group.
+consecutive batches up to ``_GROUP_ROWS`` rows: each part is one row group. The
+stream engine takes each row's rank and flags from its unit group's file
+(:class:`_GroupReaders`).
 """
 
 from __future__ import annotations
