@@ -18,9 +18,10 @@ total row count.
 The footer is Thrift compact protocol. :class:`RowGroupStitcher` walks it field by
 field and copies every byte it does not change: only the offsets (and the row-group
 ordinal, the row count and the list of row groups) are re-encoded, so fields added by
-later Parquet versions pass through untouched. Decoding the whole footer into objects
-(as a Thrift library does) costs several times more than encoding the row group in
-the first place, which is why the walk is done here. Files with a page index or bloom
+later Parquet versions pass through untouched. Decoding every footer into objects with
+the ``thrift`` package took 0.7 s of the main thread for 2M rows (8 row groups of 41
+columns), a third of the encoding it spreads over the cores; the byte walk takes about
+a fifth of that, which is why it is done here. Files with a page index or bloom
 filters (stored after the row groups, not inside them) are refused; the engines do
 not write them.
 
@@ -43,7 +44,7 @@ import pyarrow.parquet as pq
 __all__ = ["RowGroupStitcher", "encode_row_group"]
 
 _MAGIC = b"PAR1"
-# (field id) -> path of the offsets moved with the data
+# field ids of the Parquet structures the stitcher changes (see the module docstring)
 _FILE_ROWS, _FILE_GROUPS = 3, 4
 _RG_COLUMNS, _RG_OFFSET, _RG_ORDINAL = 1, 5, 7
 _CC_OFFSET, _CC_META, _CC_OFFSET_INDEX, _CC_COLUMN_INDEX = 2, 3, 4, 6
