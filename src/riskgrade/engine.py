@@ -242,8 +242,8 @@ def grade_file(
     block = _LOCAL_BLOCK if engine == "local" else int(min(_LOCAL_BLOCK, max(1 << 14, budget // 128)))
     if batch_bytes is not None:
         block = int(batch_bytes)
-    src = _Source(source, model.config, encoding=encoding, block_size=block)
-    src.threads = min(2, os.cpu_count() or 1)  # CSV blocks parsed in parallel
+    threads = min(2, os.cpu_count() or 1)  # UTF-8 CSV blocks are parsed in parallel
+    src = _Source(source, model.config, encoding=encoding, block_size=block, threads=threads)
     run = _Run(model, src, engine, budget, on_error, progress)
     with contextlib.ExitStack() as stack:
         if engine == "stream":

@@ -37,11 +37,13 @@ __all__ = ["Ordered", "format_csv", "neutralise", "prefetch"]
 class _Source:
     """A re-readable source of canonical record batches."""
 
-    def __init__(self, source: Any, config: Any, *, encoding: str | None, block_size: int) -> None:
+    def __init__(
+        self, source: Any, config: Any, *, encoding: str | None, block_size: int, threads: int = 0
+    ) -> None:
         self.config = config
         self.mapping = dict(config.columns)
         self.block_size = block_size
-        self.threads = 0  # > 0: UTF-8 CSV blocks are parsed in this many threads
+        self.threads = threads  # > 0: UTF-8 CSV blocks are parsed in this many threads
         self.pinned: dict[str, pa.DataType] = {}
         self.table: pa.Table | None = None
         self.path: Path | None = None
@@ -383,7 +385,7 @@ class _Writer:
     """
 
     def __init__(
-        self, fh: IO[bytes], fmt: str, provenance: dict[str, Any], *, stitch: bool | None = None
+        self, fh: IO[bytes], fmt: str, provenance: dict[str, Any], *, stitch: bool = True
     ) -> None:
         self.fh = fh
         self.fmt = fmt
@@ -392,7 +394,7 @@ class _Writer:
         self.schema: pa.Schema | None = None
         self.file_schema: pa.Schema | None = None
         # Parquet row groups encoded in the workers and stitched here (False: encoded here)
-        self.stitch = True if stitch is None else stitch
+        self.stitch = stitch
 
     def start(self, schema: pa.Schema) -> None:
         self.schema = schema
