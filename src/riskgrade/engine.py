@@ -347,11 +347,11 @@ class _Run:
 
     # ------------------------------------------------------------------ pass 1
     def pass1(self) -> None:
-        for _attempt in range(3):
+        for _attempt in range(self._attempts()):
             try:
                 self._pass1()
-            except _TypesChanged:
-                if self.src.kind != "csv" or not self.src.pin_types():
+            except _TypesChanged as err:
+                if self.src.kind != "csv" or not self.src.pin_types(err):
                     raise
                 continue
             dups = duplicates(self)
@@ -365,8 +365,20 @@ class _Run:
             self.extra_bad = dups
         raise RuntimeError("could not read the input consistently")  # pragma: no cover
 
+    def _attempts(self) -> int:
+        """Passes allowed: one, one more per column whose type may be pinned, one for duplicates."""
+        if self.src.kind != "csv" or self.src.path is None:
+            return 2
+        from riskgrade.engine_csv import header_names
+
+        try:
+            return len(header_names(self.src.path, self.src.encoding)) + 2
+        except pa.ArrowInvalid:
+            return 2
+
     def _pass1(self) -> None:
         self.units = _UnitCodes()
+        self.types0 = None  # a new pass may read with pinned types
         if self.weight_pass is not None:
             self.weight_pass.reset()
         p1 = _Pass1()

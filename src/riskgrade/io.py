@@ -53,6 +53,9 @@ __all__ = [
 # less CPU and makes the file smaller.
 PARQUET_OPTIONS: dict[str, Any] = {"compression": "zstd", "dictionary_pagesize_limit": 1 << 16}
 
+# bytes per CSV block read (the local engine's batch size too)
+CSV_BLOCK = 1 << 22
+
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _UMASK = os.umask(0)
 os.umask(_UMASK)
@@ -84,8 +87,13 @@ def detect_encoding(path: str | Path, sample: int = 1 << 20) -> str:
     superset of GBK and GB2312, which Excel writes on Chinese systems — is chosen
     when that fails.
     """
-    with open(path, "rb") as fh:
-        head = fh.read(sample)
+    from riskgrade.engine_csv import open_decompressed
+
+    try:
+        with open_decompressed(path) as fh:
+            head = fh.read(sample)
+    except OSError:  # a corrupt compressed file: the reader reports it
+        return "utf-8"
     if head.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
     try:
@@ -168,16 +176,13 @@ def read_inventory(
 
 
 def _read_csv(path: Path, encoding: str, config: RiskModelConfig | None) -> pa.Table:
-    pa_enc = "utf8" if encoding.lower().replace("-", "") in ("utf8", "utf8sig") else encoding
+    """The whole CSV file by the reader of the batch engines (same rows, values and types)."""
+    from riskgrade.engine_csv import read_csv_table
+
     try:
-        return pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(encoding=pa_enc, block_size=1 << 24),
-            convert_options=pacsv.ConvertOptions(
-                column_types=_text_types(config), strings_can_be_null=True
-            ),
-        )
-    except pa.ArrowInvalid as err:
+        return read_csv_table(path, encoding=encoding, column_types=_text_types(config),
+                              block_size=CSV_BLOCK, threads=min(2, os.cpu_count() or 1))
+    except (pa.ArrowInvalid, OSError, UnicodeError) as err:
         msg = str(err)
         if "Empty CSV file" in msg:
             raise _file_error("empty", "the file has no header and no rows") from None
