@@ -64,6 +64,7 @@ from riskgrade.engine_rank import rank_units
 from riskgrade.engine_weights import EngineWeightPass
 from riskgrade.exceptions import InventoryValidationError
 from riskgrade.io import atomic_path
+from riskgrade.outputs import check_outputs, clean_stale, spill_prefix, together
 from riskgrade.results import RESULT_COLUMNS
 from riskgrade.schema import find_failures
 from riskgrade.scoring import index_score
@@ -242,13 +243,17 @@ def grade_file(
     block = _LOCAL_BLOCK if engine == "local" else int(min(_LOCAL_BLOCK, max(1 << 14, budget // 128)))
     if batch_bytes is not None:
         block = int(batch_bytes)
+    paths = _output_paths(output, fmt, rejects, audit)
+    check_outputs({"input": source if isinstance(source, str | Path) else None}, paths)
+    clean_stale(Path(p).parent for p in paths.values() if p is not None)
     threads = min(2, os.cpu_count() or 1)  # UTF-8 CSV blocks are parsed in parallel
     src = _Source(source, model.config, encoding=encoding, block_size=block, threads=threads)
     run = _Run(model, src, engine, budget, on_error, progress)
     with contextlib.ExitStack() as stack:
         if engine == "stream":
             stack.enter_context(_system_allocator())
-        tmpdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="riskgrade-")))
+        tmpdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=spill_prefix())))
+        stack.enter_context(together())  # every output renamed at the end, or none
         run.tmpdir = tmpdir
         get_hash, _ = _input_hash(src)
         run.pass1()
@@ -282,9 +287,8 @@ def grade_file(
             if rej_rows:
                 from riskgrade.io import write_frame
 
-                rp = Path(rejects) if rejects else out.with_name(
-                    (out.name[: -len(out.suffix)] if out.suffix else out.name) + ".rejects.csv"
-                )
+                rp = paths["rejects"]
+                assert rp is not None
                 write_frame(pa.concat_tables(rej_rows, promote_options="permissive"), rp)
         else:
             run.pass2(None, [])
@@ -294,6 +298,21 @@ def grade_file(
             write_frame(summary.audit if summary.audit is not None else pd.DataFrame(), audit)
     summary.seconds = time.perf_counter() - t0
     return summary
+
+
+def _output_paths(output: str | Path | None, fmt: str | None, rejects: str | Path | None,
+                  audit: str | Path | None) -> dict[str, Path | None]:
+    """Every file a run may write, by name (checked before any work)."""
+    out = Path(output) if output is not None else None
+    side = rej = None
+    if out is not None:
+        ofmt = fmt or ("parquet" if out.suffix.lower() in (".parquet", ".pq") else "csv")
+        side = out.with_name(out.name + ".meta.json") if ofmt == "csv" else None
+        rej = Path(rejects) if rejects else out.with_name(
+            (out.name[: -len(out.suffix)] if out.suffix else out.name) + ".rejects.csv"
+        )
+    return {"output": out, "sidecar": side, "rejects": rej,
+            "audit": Path(audit) if audit is not None else None}
 
 
 class _Run:
@@ -347,13 +366,15 @@ class _Run:
 
     # ------------------------------------------------------------------ pass 1
     def pass1(self) -> None:
-        for _attempt in range(self._attempts()):
+        passes = 0  # passes without a newly pinned column type (a pin ends with every column pinned)
+        while passes < 3:
             try:
                 self._pass1()
             except _TypesChanged as err:
                 if self.src.kind != "csv" or not self.src.pin_types(err):
                     raise
                 continue
+            passes += 1
             dups = duplicates(self)
             if self.on_error == "raise" and self.p1.failures and dups is None:
                 raise InventoryValidationError(sorted_failures(self.p1.failures), n_rows=self.p1.rows_in)
@@ -364,17 +385,6 @@ class _Run:
                                                n_rows=self.p1.rows_in)
             self.extra_bad = dups
         raise RuntimeError("could not read the input consistently")  # pragma: no cover
-
-    def _attempts(self) -> int:
-        """Passes allowed: one, one more per column whose type may be pinned, one for duplicates."""
-        if self.src.kind != "csv" or self.src.path is None:
-            return 2
-        from riskgrade.engine_csv import header_names
-
-        try:
-            return len(header_names(self.src.path, self.src.encoding)) + 2
-        except pa.ArrowInvalid:
-            return 2
 
     def _pass1(self) -> None:
         self.units = _UnitCodes()

@@ -91,18 +91,20 @@ class _Source:
                 self.path, encoding=self.encoding, column_types=types_, block_size=self.block_size,
                 threads=self.threads, finish=lambda t: canonical_table(t, self.mapping),
             )
-        except pa.ArrowInvalid as err:
-            self._file_failure()
-            raise _TypesChanged(str(err)) from None  # pragma: no cover
+        except (pa.ArrowInvalid, OSError) as err:
+            self._file_failure(err)
         try:
             yield from tables
         except pa.ArrowInvalid as err:
             raise _TypesChanged(str(err)) from err
+        except OSError as err:  # a corrupt compressed stream
+            self._file_failure(err)
 
-    def _file_failure(self) -> None:
+    def _file_failure(self, err: BaseException) -> None:
         """Raise the file-level failure of a file that cannot be parsed (as ``read_inventory``)."""
         assert self.path is not None
         _read_csv(self.path, self.encoding, self.config)
+        raise InventoryValidationError(_parse_failure(str(err)), n_rows=0)  # pragma: no cover
 
     def pin_types(self, err: BaseException | None = None) -> bool:
         """After a type change mid-file: pin the failing column to its whole-file type.
@@ -118,8 +120,8 @@ class _Source:
                     return True
             except pa.ArrowInvalid:
                 pass
-        self._file_failure()
-        raise InventoryValidationError(_parse_failure(str(cause)), n_rows=0)  # pragma: no cover
+        self._file_failure(cause if cause is not None else _TypesChanged("type change"))
+        return False  # pragma: no cover - _file_failure raises
 
 
 def _parse_failure(message: str) -> pd.DataFrame:

@@ -177,11 +177,13 @@ def read_inventory(
 
 def _read_csv(path: Path, encoding: str, config: RiskModelConfig | None) -> pa.Table:
     """The whole CSV file by the reader of the batch engines (same rows, values and types)."""
-    from riskgrade.engine_csv import read_csv_table
+    from riskgrade.engine_csv import TooWide, read_csv_table
 
     try:
         return read_csv_table(path, encoding=encoding, column_types=_text_types(config),
                               block_size=CSV_BLOCK, threads=min(2, os.cpu_count() or 1))
+    except TooWide as err:
+        raise _file_error("too_many_columns", str(err)) from None
     except (pa.ArrowInvalid, OSError, UnicodeError) as err:
         msg = str(err)
         if "Empty CSV file" in msg:
@@ -208,17 +210,23 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; rename it into place on success.
 
     On any exception (including ``KeyboardInterrupt``) the temporary file is removed
-    and ``target`` is left as it was.
+    and ``target`` is left as it was. Inside :func:`riskgrade.outputs.together` the
+    rename waits for the end of that block (every output of a run, or none). The
+    temporary name carries the process id (:func:`riskgrade.outputs.run_marker`), so
+    one left by a killed run is removed by the next (:func:`riskgrade.outputs.clean_stale`).
     """
+    from riskgrade.outputs import defer, run_marker
+
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.{run_marker()}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     tmp_path = Path(tmp)
     os.chmod(tmp_path, 0o666 & ~_UMASK)
     try:
         yield tmp_path
-        os.replace(tmp_path, target)
+        if not defer(tmp_path, target):
+            os.replace(tmp_path, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             tmp_path.unlink()
