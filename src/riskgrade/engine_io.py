@@ -91,13 +91,13 @@ class _Source:
                 self.path, encoding=self.encoding, column_types=types_, block_size=self.block_size,
                 threads=self.threads, finish=lambda t: canonical_table(t, self.mapping),
             )
-        except (pa.ArrowInvalid, OSError) as err:
+        except (pa.ArrowInvalid, OSError, UnicodeError) as err:
             self._file_failure(err)
         try:
             yield from tables
         except pa.ArrowInvalid as err:
             raise _TypesChanged(str(err)) from err
-        except OSError as err:  # a corrupt compressed stream
+        except (OSError, UnicodeError) as err:  # a corrupt compressed stream, undecodable text
             self._file_failure(err)
 
     def _file_failure(self, err: BaseException) -> None:
@@ -118,7 +118,7 @@ class _Source:
             try:
                 if pin_failing(self.path, self.encoding, cause, self.pinned):
                     return True
-            except pa.ArrowInvalid:
+            except (pa.ArrowInvalid, OSError, UnicodeError):
                 pass
         self._file_failure(cause if cause is not None else _TypesChanged("type change"))
         return False  # pragma: no cover - _file_failure raises
