@@ -66,11 +66,11 @@ def boundary_csv(tmp_path_factory) -> tuple[Path, int, str]:
         starts.append(pos)
         pos += len(ln.encode("utf-8"))
     k = max(i for i, s in enumerate(starts) if s <= BLOCK - 700)  # line k holds the cell
-    fake = ",".join([*(["RPINJECTED"] + rows[k - 2][1:-1]), "z"])
-    prefix = _line(rows[k - 1][:-1] + ["x"])[:-2]  # the row without its notes value and line end
+    fake = ",".join([*(["RPINJECTED", *rows[k - 2][1:-1]]), "z"])
+    prefix = _line([*rows[k - 1][:-1], "x"])[:-2]  # the row without its notes value and line end
     head_len = (BLOCK - 10) - (starts[k] + len(prefix.encode("utf-8")) + 1)
     note = "h" * head_len + "\n" + fake
-    lines[k] = _line(rows[k - 1][:-1] + [note])
+    lines[k] = _line([*rows[k - 1][:-1], note])
     path = tmp_path_factory.mktemp("boundary") / "inv.csv"
     data = "".join(lines).encode("utf-8")
     assert data.index(b"\n", starts[k] + len(prefix)) == BLOCK - 10  # the inner line end
@@ -115,7 +115,8 @@ def test_colliding_output_paths_exit_3_and_touch_nothing(inv, case, capsys):
         "o_symlink": ["score", str(folder / "soft.csv"), "-o", str(inv)],
         "audit_is_input": ["score", str(inv), "-o", str(out), "--audit", str(inv)],
         "audit_is_o": ["score", str(inv), "-o", str(out), "--audit", str(out)],
-        "rejects_is_o": ["score", str(inv), "-o", str(out), "--rejects", str(out), "--on-error", "quarantine"],
+        "rejects_is_o": ["score", str(inv), "-o", str(out), "--rejects", str(out),
+                         "--on-error", "quarantine"],
         "failures_is_input": ["validate", str(inv), "--failures", str(inv)],
     }[case]
     if case == "o_hardlink":
@@ -263,3 +264,15 @@ def test_too_many_columns_refused_early(tmp_path, capsys):
     assert time.perf_counter() - t0 < 20
     assert "16427 columns" in capsys.readouterr().err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["wide.csv"]
+
+
+def test_dask_reads_gzip_like_the_plain_file(inv, tmp_path):
+    """The Dask backend reads a gzip file as one partition: the same graded file as the plain CSV."""
+    pytest.importorskip("distributed")
+    from riskgrade.dask import grade_dask_file
+
+    packed = tmp_path / "inv.csv.gz"
+    packed.write_bytes(gzip.compress(inv.read_bytes()))
+    grade_dask_file(inv, tmp_path / "a.csv", processes=False, n_workers=1)
+    grade_dask_file(packed, tmp_path / "b.csv", processes=False, n_workers=1)
+    assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()

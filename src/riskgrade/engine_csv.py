@@ -1,4 +1,4 @@
-"""Reading CSV files: blocks cut between rows (never inside a quoted value), parsed in threads.
+r"""Reading CSV files: blocks cut between rows (never inside a quoted value), parsed in threads.
 
 Every CSV reader of riskgrade (``read_inventory``, ``validate``, the batch engines) goes
 through :func:`csv_tables`, so they all see the same rows with the same values.
@@ -11,12 +11,12 @@ engines need: bounded memory *and* every core. The file is cut into blocks of ab
 threads (pyarrow releases the GIL) and returned in file order.
 
 A quoted value may hold line ends, so a line end is a row end only outside quotes.
-:func:`row_blocks` cuts a block at a ``\\n`` only where it can prove that: from a row
+:func:`row_blocks` cuts a block at a ``\n`` only where it can prove that: from a row
 start, a ``"`` opens a quoted value when it is the first byte of a field and closes it
 otherwise (``""`` inside quotes is one literal quote), so the line ends with an even
 number of quotes before them are row ends. That holds while every quote with an even
 count before it (an opening quote) stands at the start of a field (after ``,``,
-``\\n``, ``\\r`` or the start of the file) or right after another quote (``""``); a
+``\n``, ``\r`` or the start of the file) or right after another quote (``""``); a
 quote anywhere else (``ab"c``, ``"a"b"c``) is read as a literal by pyarrow and breaks
 the count, and the rest of the file is then read serially from the last proven row
 start. Compressed files (gzip, zstd) and other encodings are read serially too.

@@ -25,11 +25,10 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from riskgrade.exceptions import InventoryValidationError
-
 from riskgrade.engine_core import canonical_table, string_offsets
 from riskgrade.engine_csv import csv_tables, pin_failing
 from riskgrade.engine_pool import Ordered
+from riskgrade.exceptions import InventoryValidationError
 from riskgrade.io import _FORMULA_START, PARQUET_OPTIONS, _read_csv, _text_types, detect_encoding
 
 __all__ = ["Ordered", "format_csv", "neutralise", "prefetch"]

@@ -27,7 +27,7 @@ import signal
 import socket
 import tempfile
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -80,7 +80,7 @@ def _writable_folder(target: Path) -> str | None:
 
 
 def check_outputs(
-    inputs: dict[str, str | Path | None], outputs: dict[str, str | Path | None]
+    inputs: Mapping[str, str | Path | None], outputs: Mapping[str, str | Path | None]
 ) -> None:
     """Refuse output paths that are an input, another output, or not writable.
 
