@@ -20,6 +20,7 @@ from riskgrade.outputs import (
     Terminated,
     check_outputs,
     clean_stale,
+    run_outputs,
     sigterm_as_interrupt,
     together,
 )
@@ -36,17 +37,14 @@ def _csv_sidecar(path: str | None) -> str | None:
     return path + ".meta.json"
 
 
-def run_paths(args: argparse.Namespace) -> tuple[dict[str, str | None], dict[str, str | None]]:
+def run_paths(args: argparse.Namespace) -> tuple[dict[str, str | Path | None], dict[str, str | Path | None]]:
     """The files a command reads and the files it writes, by the names the user gave them."""
     cmd = args.command
     if cmd == "score":
-        rejects = args.rejects
-        if rejects is None and args.output != "-":
-            p = Path(args.output)
-            rejects = str(p.with_name((p.name[: -len(p.suffix)] if p.suffix else p.name) + ".rejects.csv"))
+        outs = run_outputs(args.output, None, args.rejects, args.audit)
         return (
             {"input": args.input, "--config": args.config, "--model": args.model},
-            {"-o": args.output, "sidecar": _csv_sidecar(args.output), "--rejects": rejects,
+            {"-o": args.output, "sidecar": outs["sidecar"], "--rejects": outs["rejects"] or args.rejects,
              "--audit": args.audit},
         )
     if cmd == "validate":

@@ -59,12 +59,13 @@ from riskgrade.engine_io import (
     neutralise,
     prefetch,
 )
+from riskgrade.engine_memory import release_unused, system_allocator
 from riskgrade.engine_output import score_and_contributions, write_output
 from riskgrade.engine_rank import rank_units
 from riskgrade.engine_weights import EngineWeightPass
 from riskgrade.exceptions import InventoryValidationError
 from riskgrade.io import atomic_path
-from riskgrade.outputs import check_outputs, clean_stale, spill_prefix, together
+from riskgrade.outputs import check_outputs, clean_stale, run_outputs, spill_prefix, together
 from riskgrade.results import RESULT_COLUMNS
 from riskgrade.schema import find_failures
 from riskgrade.scoring import index_score
@@ -243,7 +244,7 @@ def grade_file(
     block = _LOCAL_BLOCK if engine == "local" else int(min(_LOCAL_BLOCK, max(1 << 14, budget // 128)))
     if batch_bytes is not None:
         block = int(batch_bytes)
-    paths = _output_paths(output, fmt, rejects, audit)
+    paths = run_outputs(output, fmt, rejects, audit)
     check_outputs({"input": source if isinstance(source, str | Path) else None}, paths)
     clean_stale(Path(p).parent for p in paths.values() if p is not None)
     threads = min(2, os.cpu_count() or 1)  # UTF-8 CSV blocks are parsed in parallel
@@ -251,7 +252,7 @@ def grade_file(
     run = _Run(model, src, engine, budget, on_error, progress)
     with contextlib.ExitStack() as stack:
         if engine == "stream":
-            stack.enter_context(_system_allocator())
+            stack.enter_context(system_allocator())
         tmpdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=spill_prefix())))
         stack.enter_context(together())  # every output renamed at the end, or none
         run.tmpdir = tmpdir
@@ -298,21 +299,6 @@ def grade_file(
             write_frame(summary.audit if summary.audit is not None else pd.DataFrame(), audit)
     summary.seconds = time.perf_counter() - t0
     return summary
-
-
-def _output_paths(output: str | Path | None, fmt: str | None, rejects: str | Path | None,
-                  audit: str | Path | None) -> dict[str, Path | None]:
-    """Every file a run may write, by name (checked before any work)."""
-    out = Path(output) if output is not None else None
-    side = rej = None
-    if out is not None:
-        ofmt = fmt or ("parquet" if out.suffix.lower() in (".parquet", ".pq") else "csv")
-        side = out.with_name(out.name + ".meta.json") if ofmt == "csv" else None
-        rej = Path(rejects) if rejects else out.with_name(
-            (out.name[: -len(out.suffix)] if out.suffix else out.name) + ".rejects.csv"
-        )
-    return {"output": out, "sidecar": side, "rejects": rej,
-            "audit": Path(audit) if audit is not None else None}
 
 
 class _Run:
@@ -559,9 +545,9 @@ class _Run:
 
     # ------------------------------------------------------------------ quota
     def quota(self) -> None:
-        _release_unused()  # pass-1 buffers (reader read-ahead, batches in flight)
+        release_unused()  # pass-1 buffers (reader read-ahead, batches in flight)
         rank_units(self)
-        _release_unused()  # sort temporaries
+        release_unused()  # sort temporaries
 
     # ------------------------------------------------------------------ pass 2
     def pass2(self, writer: _Writer | None, rejected: list[pa.Table]) -> None:
@@ -593,53 +579,6 @@ class _Prepared:
     tks: list[np.ndarray] = field(default_factory=list)
     h: np.ndarray | None = None
     F: np.ndarray | None = None
-
-
-@contextlib.contextmanager
-def _system_allocator() -> Any:
-    """Arrow allocations from the C library's allocator for the duration of a stream run.
-
-    pyarrow's default allocator (mimalloc) keeps freed memory cached per thread; with
-    several threads that cache alone is a large part of a small budget. The system
-    allocator returns it (measured at 2M rows with a 28 MB budget: peak RSS growth
-    75 MB with mimalloc, 44 MB with the system allocator). The previous default is
-    restored afterwards; buffers remember the pool they came from.
-    """
-    previous = pa.default_memory_pool()
-    pa.set_memory_pool(pa.system_memory_pool())
-    _fixed_mmap_threshold()
-    try:
-        yield
-    finally:
-        pa.set_memory_pool(previous)
-
-
-def _fixed_mmap_threshold() -> None:
-    """glibc: serve allocations of 128 KiB and more by ``mmap`` from now on.
-
-    glibc raises its ``mmap`` threshold (up to 32 MiB) each time a large block is freed,
-    after which large temporaries stay in the heap and are not given back; a fixed
-    threshold returns them at once (measured at 2M rows with a 28 MB budget: peak RSS
-    growth of the output pass 60 MB before, 45 MB after). Process-wide and permanent
-    (glibc's own default without the dynamic raise); nothing happens on other C libraries.
-    """
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").mallopt(-3, 128 * 1024)  # M_MMAP_THRESHOLD
-    except (OSError, AttributeError):  # pragma: no cover - not glibc
-        pass
-
-
-def _release_unused() -> None:
-    """Hand freed memory back to the system between phases (peak RSS, not only heap use)."""
-    pa.default_memory_pool().release_unused()
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # pragma: no cover - not glibc
-        pass
 
 
 __all__ += ["RESULT_COLUMNS", "neutralise", "score_and_contributions"]

@@ -404,7 +404,7 @@ def header_names(path: str | Path, encoding: str) -> list[str]:
     src = pa.input_stream(str(path), compression=compression_of(path))
     try:
         reader = pacsv.open_csv(
-            src, read_options=pacsv.ReadOptions(encoding=_arrow_encoding(encoding), block_size=1 << 16),
+            src, read_options=pacsv.ReadOptions(encoding=_arrow_encoding(encoding), block_size=1 << 24),
             parse_options=PARSE_OPTIONS,
             convert_options=pacsv.ConvertOptions(strings_can_be_null=True, column_types={}),
         )

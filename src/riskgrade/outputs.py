@@ -39,6 +39,7 @@ __all__ = [
     "check_outputs",
     "clean_stale",
     "run_marker",
+    "run_outputs",
     "sigterm_as_interrupt",
     "spill_prefix",
     "together",
@@ -113,6 +114,24 @@ def check_outputs(
             problems.append(f"cannot write {name} {path}: {why}")
     if problems:
         raise OutputPathError("; ".join(problems) + " (nothing read, nothing written)")
+
+
+def run_outputs(output: str | Path | None, fmt: str | None, rejects: str | Path | None,
+                audit: str | Path | None) -> dict[str, Path | None]:
+    """Every file a grading run may write, by name: graded file, CSV sidecar, rejects, audit.
+
+    The rejects file defaults to ``<output stem>.rejects.csv`` beside the output.
+    """
+    out = Path(output) if output is not None and str(output) != "-" else None
+    side = rej = None
+    if out is not None:
+        ofmt = fmt or ("parquet" if out.suffix.lower() in (".parquet", ".pq") else "csv")
+        side = out.with_name(out.name + ".meta.json") if ofmt == "csv" else None
+        rej = Path(rejects) if rejects else out.with_name(
+            (out.name[: -len(out.suffix)] if out.suffix else out.name) + ".rejects.csv"
+        )
+    return {"output": out, "sidecar": side, "rejects": rej,
+            "audit": Path(audit) if audit is not None else None}
 
 
 # ---------------------------------------------------------------------------------- together
