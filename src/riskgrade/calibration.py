@@ -151,6 +151,8 @@ def calibration_report(
     y = np.asarray(y, dtype=float).ravel()
     p = np.asarray(p, dtype=float).ravel()
     e = ece(y, p, n_bins=n_bins)  # validates y and p
+    order = np.lexsort((y, p))  # the metrics' own (p, y) order: sorted once here
+    y, p = y[order], p[order] + 0.0
     p_sum = math.fsum(p.tolist())  # exactly rounded: the same for any row order
     nf = ece_noise_floor(p, n_bins=n_bins, n_resamples=n_resamples, seed=seed)
     mur = brier_decomposition(y, p, n_bins=n_bins)

@@ -96,13 +96,8 @@ def log_loss(y: np.ndarray, p: np.ndarray, *, eps: float | None = None) -> float
     eps : float, optional
         Clipping bound; by default the machine epsilon of float64
         (``numpy.finfo(float).eps``, about 2.2e-16), as scikit-learn's
-        ``sklearn.metrics.log_loss`` clips (since version 1.5), so a prediction of
-        exactly 0 or 1 that misses costs ``-log(eps)`` (about 36.04) in both libraries.
-
-    Examples
-    --------
-    >>> round(log_loss([1, 0], [0.5, 0.5]), 6)
-    0.693147
+        ``sklearn.metrics.log_loss`` clips, so a prediction of exactly 0 or 1 that
+        misses costs ``-log(eps)`` (about 36.04) in both libraries.
     """
     y, p = _yp(y, p)
     e = _log_eps(eps)
@@ -452,7 +447,7 @@ def calibration_intercept_slope(y: np.ndarray, p: np.ndarray) -> dict[str, float
         "intercept": float(c1[0]),
         "intercept_se": float(se1),
         "slope": float(coef[1]),
-        "slope_se": float(np.sqrt(cov[1, 1])),
+        "slope_se": float(np.sqrt(cov[1, 1])) if cov[1, 1] >= 0 else float("nan"),
         "slope_model_intercept": float(coef[0]),
         "converged": bool(ok1 and ok2),
     }
@@ -503,7 +498,7 @@ def hosmer_lemeshow(
         ``groups`` groups (``groups`` in the result), of unequal size;
         ``"quantile_cut"``: groups cut at the sample quantiles of ``p`` (R's default
         ``type = 7``, intervals closed on the right, ties kept together), as R's
-        ``ResourceSelection::hoslem.test``. Both do not depend on the row order.
+        ``ResourceSelection::hoslem.test``. Neither depends on the row order.
 
     Examples
     --------
