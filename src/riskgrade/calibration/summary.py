@@ -2,12 +2,12 @@
 
 This module gathers the public names; the code lives in
 
-- :mod:`riskgrade.calibration_maps` — sigmoid, beta, isotonic and Venn-Abers maps;
-- :mod:`riskgrade.calibrators` — :class:`ScoreCalibrator` (index score -> probability);
-- :mod:`riskgrade.calibration_metrics` — Brier score and its decompositions, log loss,
+- :mod:`riskgrade.calibration.maps` — sigmoid, beta, isotonic and Venn-Abers maps;
+- :mod:`riskgrade.calibration.calibrator` — :class:`ScoreCalibrator` (index score -> probability);
+- :mod:`riskgrade.calibration.metrics` — Brier score and its decompositions, log loss,
   ECE and its noise floor, calibration intercept and slope, Hosmer–Lemeshow,
   Spiegelhalter's z, AUC, precision and lift in the top 10 %;
-- :mod:`riskgrade.level_validation` — :func:`validate_levels`.
+- :mod:`riskgrade.calibration.levels` — :func:`validate_levels`.
 
 :func:`calibration_report` puts the metrics of one set of predictions side by side.
 """
@@ -21,8 +21,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from riskgrade.calibration_maps import BetaMap, IsotonicMap, SigmoidMap, VennAbersMap, venn_abers_pair
-from riskgrade.calibration_metrics import (
+from riskgrade.calibration.calibrator import CalibrationTieWarning, ScoreCalibrator, choose_method
+from riskgrade.calibration.levels import LevelValidation, cochran_armitage, validate_levels, wilson_interval
+from riskgrade.calibration.maps import BetaMap, IsotonicMap, SigmoidMap, VennAbersMap, venn_abers_pair
+from riskgrade.calibration.metrics import (
     ECEResult,
     HosmerLemeshowResult,
     auc,
@@ -37,8 +39,6 @@ from riskgrade.calibration_metrics import (
     precision_lift_at,
     spiegelhalter_z,
 )
-from riskgrade.calibrators import CalibrationTieWarning, ScoreCalibrator, choose_method
-from riskgrade.level_validation import LevelValidation, cochran_armitage, validate_levels, wilson_interval
 
 __all__ = [
     "BetaMap",

@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from riskgrade.calibration_metrics import ece, equal_mass_bins
-from riskgrade.level_validation import wilson_interval
+from riskgrade.calibration.levels import wilson_interval
+from riskgrade.calibration.metrics import ece, equal_mass_bins
 
 __all__ = ["CalibrationDisplay", "ReliabilityDiagramDisplay", "ReliabilityDisplay"]
 
@@ -100,7 +100,7 @@ class ReliabilityDisplay:
 
     def plot(self, ax: Any = None, *, color: str = "#4b6c8c") -> ReliabilityDisplay:
         """Draw the diagram; return ``self`` with ``ax_``, ``figure_`` and ``line_`` set."""
-        from riskgrade.plotting import _axes, _use_lang_font
+        from riskgrade.plotting.displays import _axes, _use_lang_font
 
         ax, fig = _axes(ax, (5.2, 5.0))
         t = self.bins

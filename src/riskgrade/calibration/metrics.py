@@ -20,7 +20,7 @@ from scipy import stats
 from scipy.special import expit, logit, xlogy
 from sklearn.isotonic import isotonic_regression
 
-from riskgrade.calibration_maps import fit_logistic
+from riskgrade.calibration.maps import fit_logistic
 
 __all__ = [
     "ECEResult",
