@@ -27,8 +27,8 @@ from riskgrade.calibration import (
     spiegelhalter_z,
     validate_levels,
 )
-from riskgrade.calibration_metrics import equal_mass_bins
-from riskgrade.plotting_calibration import ReliabilityDisplay
+from riskgrade.calibration.metrics import equal_mass_bins
+from riskgrade.plotting.calibration import ReliabilityDisplay
 
 
 @st.composite
