@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from riskgrade.engine_csv import PARSE_OPTIONS, Tail, parallel_csv_tables, read_csv_table, row_blocks
+from riskgrade.engine.csv_blocks import PARSE_OPTIONS, Tail, parallel_csv_tables, read_csv_table, row_blocks
 
 _SETTINGS = settings(max_examples=120, deadline=None, derandomize=True,
                      suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -269,7 +269,7 @@ def test_too_many_columns_refused_early(tmp_path, capsys):
 def test_dask_reads_gzip_like_the_plain_file(inv, tmp_path):
     """The Dask backend reads a gzip file as one partition: the same graded file as the plain CSV."""
     pytest.importorskip("distributed")
-    from riskgrade.dask import grade_dask_file
+    from riskgrade.engine.dask_backend import grade_dask_file
 
     packed = tmp_path / "inv.csv.gz"
     packed.write_bytes(gzip.compress(inv.read_bytes()))

@@ -87,7 +87,7 @@ def detect_encoding(path: str | Path, sample: int = 1 << 20) -> str:
     superset of GBK and GB2312, which Excel writes on Chinese systems — is chosen
     when that fails.
     """
-    from riskgrade.engine_csv import open_decompressed
+    from riskgrade.engine.csv_blocks import open_decompressed
 
     try:
         with open_decompressed(path) as fh:
@@ -177,7 +177,7 @@ def read_inventory(
 
 def _read_csv(path: Path, encoding: str, config: RiskModelConfig | None) -> pa.Table:
     """The whole CSV file by the reader of the batch engines (same rows, values and types)."""
-    from riskgrade.engine_csv import TooWide, read_csv_table
+    from riskgrade.engine.csv_blocks import TooWide, read_csv_table
 
     try:
         return read_csv_table(path, encoding=encoding, column_types=_text_types(config),
