@@ -276,3 +276,13 @@ def test_dask_reads_gzip_like_the_plain_file(inv, tmp_path):
     grade_dask_file(inv, tmp_path / "a.csv", processes=False, n_workers=1)
     grade_dask_file(packed, tmp_path / "b.csv", processes=False, n_workers=1)
     assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+
+
+def test_report_over_its_graded_file_exit_3(inv, capsys):
+    """``report -o`` naming the graded file it reads: exit 3, the graded file unchanged."""
+    graded = inv.parent / "graded.csv"
+    assert main(["score", str(inv), "-o", str(graded), "-q"]) == 0
+    before = graded.read_bytes()
+    assert main(["report", str(graded), "-o", str(graded)]) == 3
+    assert graded.read_bytes() == before
+    assert "graded file" in capsys.readouterr().err
