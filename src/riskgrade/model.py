@@ -17,6 +17,7 @@ from riskgrade.exceptions import (
     ConfigError,
     DataWarning,
     InventoryValidationError,
+    ModelCardError,
     NotFittedError,
 )
 from riskgrade.factors import FactorCatalog
@@ -28,8 +29,8 @@ from riskgrade.model_card import (
     card_config,
     card_scorer,
     card_weights,
-    check_card,
     check_rebuilt,
+    inspect_card,
     read_card,
     seal,
 )
@@ -463,14 +464,22 @@ class RiskModel:
         ModelCardError
             Naming every failing field and its value (see :mod:`riskgrade.model_card`).
         """
-        version = check_card(card, source=source)
-        model = cls(card_config(card, source=source))
-        model._set_weights(card_weights(card, model.config, version, source=source),
-                           dict(card.get("weight_details", {})))
-        model.training_ = dict(card.get("training", {}))
-        if "calibrator" in card:
-            model.calibrator_ = card_calibrator(card, source=source)
-        check_rebuilt(card, model._card_body(), source=source)
+        version, problems, structure_ok = inspect_card(card, source=source)
+        model = None
+        if structure_ok:  # rebuild to find what only the model can tell (collecting every failure)
+            try:
+                model = cls(card_config(card, problems, source=source))
+                model._set_weights(card_weights(card, model.config, version, source=source),
+                                   dict(card.get("weight_details", {})))
+                model.training_ = dict(card.get("training", {}))
+                if "calibrator" in card:
+                    model.calibrator_ = card_calibrator(card, source=source)
+                check_rebuilt(card, model._card_body(), source=source)
+            except ModelCardError as err:
+                problems.extend(p for p in err.problems if p not in problems)
+        if problems or model is None:
+            raise ModelCardError("invalid model card: " + "; ".join(problems), source=source,
+                                 problems=problems)
         if model.config.scorer is not None:
             model.ml_scorer_ = card_scorer(card, source=source)
         return model

@@ -56,6 +56,7 @@ __all__ = [
     "check_card",
     "check_rebuilt",
     "differences",
+    "inspect_card",
     "read_card",
     "seal",
 ]
@@ -191,13 +192,16 @@ def _no_duplicates(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return out
 
 
-def read_card(path: str | Path) -> dict[str, Any]:
-    """Read a card file and check it (:func:`check_card`); the verified card as a dict.
+def read_card(path: str | Path) -> Any:
+    """Parse a card file (strict JSON: no NaN, no repeated key); not yet checked.
+
+    :meth:`riskgrade.RiskModel.load` checks what this returns with
+    :meth:`~riskgrade.RiskModel.from_card`.
 
     Raises
     ------
     ModelCardError
-        When the file is not UTF-8 JSON, or the card fails a check.
+        When the file is not UTF-8 JSON text.
     FileNotFoundError
         When the file does not exist.
     """
@@ -226,7 +230,6 @@ def read_card(path: str | Path) -> dict[str, Any]:
         ) from None
     except (ValueError, RecursionError) as err:
         raise ModelCardError(f"cannot read model card: {err}", source=src) from None
-    check_card(card, source=src)
     return card
 
 
@@ -234,8 +237,7 @@ def check_card(card: Any, *, source: str | None = None) -> int:
     """Check a parsed card: format, version, hash and every field's type and range.
 
     The checks that need the config rebuilt (weights per factor, config hash, the
-    exact form of the config) are made by :meth:`riskgrade.RiskModel.from_card`, which
-    calls this first.
+    exact form of the config) are made by :meth:`riskgrade.RiskModel.from_card`.
 
     Returns
     -------
@@ -246,6 +248,30 @@ def check_card(card: Any, *, source: str | None = None) -> int:
     ------
     ModelCardError
         Naming every failing field with its value.
+    """
+    version, problems, _ = inspect_card(card, source=source)
+    _fail(problems, source)
+    return version
+
+
+def inspect_card(card: Any, *, source: str | None = None) -> tuple[int, list[str], bool]:
+    """The problems of a parsed card found without rebuilding the model.
+
+    Returns
+    -------
+    version : int
+        The card's format version.
+    problems : list of str
+        One message per failing field.
+    structure_ok : bool
+        Whether every field has the right type (so the model can be rebuilt to find
+        further problems).
+
+    Raises
+    ------
+    ModelCardError
+        At once when the card is not a JSON object, not a model card or of an unknown
+        format version (nothing else can be checked then).
     """
     if not isinstance(card, dict):
         raise ModelCardError(f"not a model card: a JSON object is expected, got {type(card).__name__}",
@@ -266,9 +292,11 @@ def check_card(card: Any, *, source: str | None = None) -> int:
         if isinstance(v, float) and not math.isfinite(v):
             problems.append(f"field {_path(loc)}: value {_show(v)}: numbers must be finite")
     schema = _CardV2 if version == 2 else _CardV1
+    structure_ok = True
     try:
         schema.model_validate(card)
     except ValidationError as err:
+        structure_ok = False
         for e in err.errors():
             loc = _path(e["loc"])
             if not any(p.startswith(f"field {loc}:") for p in problems):
@@ -302,10 +330,7 @@ def check_card(card: Any, *, source: str | None = None) -> int:
                 )
     elif isinstance(weights, dict):
         problems.append("field weights: value {}: a model card needs the weights")
-    if problems:
-        raise ModelCardError("invalid model card: " + "; ".join(problems), source=source,
-                             problems=problems)
-    return int(version)
+    return int(version), problems, structure_ok and not any(" sum " in p for p in problems)
 
 
 def _fail(problems: list[str], source: str | None) -> None:
@@ -313,8 +338,8 @@ def _fail(problems: list[str], source: str | None) -> None:
         raise ModelCardError("invalid model card: " + "; ".join(problems), source=source, problems=problems)
 
 
-def card_config(card: dict[str, Any], *, source: str | None = None) -> RiskModelConfig:
-    """The card's config, validated, its ``config_sha256`` checked."""
+def card_config(card: dict[str, Any], problems: list[str], *, source: str | None = None) -> RiskModelConfig:
+    """The card's config, validated; a ``config_sha256`` mismatch is added to ``problems``."""
     try:
         config = RiskModelConfig.model_validate(card["config"])
     except ValidationError as err:
@@ -322,8 +347,8 @@ def card_config(card: dict[str, Any], *, source: str | None = None) -> RiskModel
                for e in err.errors()], source)
         raise AssertionError("unreachable") from None  # pragma: no cover
     if card["config_sha256"] != config_hash(config):
-        _fail([f"field config_sha256: value {_show(card['config_sha256'])}: does not match the card's "
-               "config (edited by hand?)"], source)
+        problems.append(f"field config_sha256: value {_show(card['config_sha256'])}: does not match the "
+                        "card's config (edited by hand?)")
     return config
 
 

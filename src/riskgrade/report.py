@@ -176,10 +176,12 @@ def load_report_inputs(
         if isinstance(model_card, dict):
             inputs.card = model_card
         else:
+            from riskgrade.model import RiskModel
             from riskgrade.model_card import read_card
 
             cpath = Path(model_card)
-            inputs.card = read_card(cpath)  # checked: hash, version, every field
+            inputs.card = read_card(cpath)
+            RiskModel.from_card(inputs.card, source=str(cpath))  # checked: hash, version, every field
             inputs.card_source = str(cpath)
         if not isinstance(inputs.card, dict) or "weights" not in inputs.card:
             raise RiskgradeError("model card has no 'weights'; give a file saved with RiskModel.save")
