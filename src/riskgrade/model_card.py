@@ -298,9 +298,9 @@ def inspect_card(card: Any, *, source: str | None = None) -> tuple[int, list[str
     except ValidationError as err:
         structure_ok = False
         for e in err.errors():
-            loc = _path(e["loc"])
-            if not any(p.startswith(f"field {loc}:") for p in problems):
-                problems.append(f"field {loc}: value {_show(e.get('input'))}: {e['msg']}")
+            where = _path(e["loc"])
+            if not any(p.startswith(f"field {where}:") for p in problems):
+                problems.append(f"field {where}: value {_show(e.get('input'))}: {e['msg']}")
     if version == 2:
         stored = card.get("card_sha256")
         if not stored:
