@@ -132,6 +132,46 @@ def _is_text(t: pa.DataType) -> bool:
     return pa.types.is_string(t) or pa.types.is_large_string(t)
 
 
+_ASCII_WS = np.zeros(256, dtype=bool)
+_ASCII_WS[[0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x20]] = True
+
+
+def _profile(arr: pa.Array | pa.ChunkedArray, edges: bool = True) -> tuple[bool, bool, bool] | None:
+    """(all ASCII, any ASCII control byte, any value may start or end with ASCII white space).
+
+    Read from the bytes of the data buffers through the offsets (no copy): a minimum, a
+    maximum and a look at the first and last byte of each value. Conservative: bytes
+    under null slots count, and an empty value's neighbour may be looked at, so a
+    ``True`` only means that Arrow's kernels must decide. ``None`` when the column is not
+    plain text.
+    """
+    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+    ascii_, ctrl, edge = True, False, False
+    for ch in chunks:
+        if len(ch) == 0:
+            continue
+        if not _is_text(ch.type):
+            return None
+        _, offsets, data = ch.buffers()[:3]
+        if data is None:
+            continue
+        off = np.frombuffer(offsets, dtype=np.int64 if pa.types.is_large_string(ch.type) else np.int32)
+        off = off[ch.offset: ch.offset + len(ch) + 1]
+        raw = np.frombuffer(data, dtype=np.uint8)
+        b = raw[off[0]: off[-1]]
+        if not len(b):
+            continue
+        hi, lo = int(b.max()), int(b.min())
+        ascii_ = ascii_ and hi < 0x80
+        if not ctrl and (lo < 0x20 or hi >= 0x7F):  # min and max are one fast pass each
+            ctrl = bool(((b < 0x20) | (b == 0x7F)).any())
+        if edges and not edge:
+            last = off[-1] - 1
+            edge = bool(_ASCII_WS[raw[np.minimum(off[:-1], last)]].any()
+                        or _ASCII_WS[raw[np.maximum(off[1:] - 1, off[0])]].any())
+    return ascii_, ctrl, edge
+
+
 def _fold_plain(arr: pa.Array | pa.ChunkedArray, policy: IdentityPolicy) -> Any:
     out = arr
     if policy.normalize == "nfkc_trim":
@@ -193,6 +233,10 @@ def fold_array(arr: pa.Array | pa.ChunkedArray, policy: IdentityPolicy | None = 
         return new[0]
     if not _is_text(t):
         return arr
+    if policy.normalize == "nfkc_trim" and not policy.casefold:
+        prof = _profile(arr)
+        if prof is not None and prof[0] and not prof[2]:
+            return arr  # ASCII (already NFKC) with nothing to trim
     out = _fold_plain(arr, policy)
     same = pc.all(pc.equal(out, arr)).as_py()
     return arr if same in (True, None) else out
@@ -355,6 +399,9 @@ def invalid_character_mask(values: pa.Array | pa.ChunkedArray | pd.Series | Sequ
     out = np.zeros(n, dtype=bool)
     if arr is None or not _is_text(arr.type) or len(arr) == 0:
         return out
+    prof = _profile(arr, edges=False)
+    if prof is not None and prof[0] and not prof[1]:
+        return out  # ASCII without a control byte
     hit = np.asarray(pc.fill_null(pc.match_substring_regex(arr, _INVISIBLE), False))
     if where is None:
         return hit
