@@ -219,3 +219,27 @@ def test_property_random_spellings_give_identical_levels(clean, data):
     m = m.iloc[list(perm)].reset_index(drop=True)
     got = _quiet_grade(rg.RiskModel(), m).frame.set_index("risk_point_id")["level"]
     pd.testing.assert_series_equal(got.sort_index(), ref.sort_index())
+
+
+_ALPHABET = "aZ19-_ \t\n\r\u3000\u00a0Ｕ１é\u0301\u200b\x07\x7f\u2028"
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    values=st.lists(st.one_of(st.none(), st.text(alphabet=_ALPHABET, max_size=6)), max_size=30),
+    cut=st.integers(0, 30),
+)
+def test_property_fold_and_check_match_python_unicodedata(values, cut):
+    """Folding equals Python's NFKC + strip, the check Python's categories (any chunking, nulls)."""
+    import pyarrow as pa
+
+    from riskgrade.identity import invalid_character_mask
+
+    cut = min(cut, len(values))
+    arr = pa.chunked_array([pa.array(values[:cut], type=pa.string()),
+                            pa.array(values[cut:], type=pa.string())])
+    want = [None if v is None else unicodedata.normalize("NFKC", v).strip() for v in values]
+    assert fold_array(arr).to_pylist() == want
+    bad = [v is not None and any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in v)
+           for v in values]
+    assert invalid_character_mask(arr).tolist() == bad
