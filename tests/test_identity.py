@@ -80,7 +80,7 @@ def test_engines_write_the_clean_file_bytes(clean, messy, tmp_path, engine, kind
 
 def test_dask_backend_folds_like_the_others(clean, messy):
     dd = pytest.importorskip("dask.dataframe")
-    from riskgrade.dask import grade_dask
+    from riskgrade.engine.dask_backend import grade_dask
 
     got = grade_dask(dd.from_pandas(messy, npartitions=3), rg.RiskModel()).compute(scheduler="sync")
     got = got.sort_values("_row").reset_index(drop=True)

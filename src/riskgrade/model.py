@@ -12,7 +12,6 @@ import pandas as pd
 
 from riskgrade._version import __version__
 from riskgrade.config import RiskModelConfig, config_hash, default_config
-from riskgrade.engine_weights import weights_from_scores
 from riskgrade.exceptions import (
     ConfigError,
     DataWarning,
@@ -38,6 +37,7 @@ from riskgrade.model_card import FORMAT_VERSION as CARD_VERSION
 from riskgrade.results import RESULT_COLUMNS, GradingResult
 from riskgrade.schema import find_failures
 from riskgrade.scoring import IndexScorer, index_contributions, index_score
+from riskgrade.weighting.stats import weights_from_scores
 
 __all__ = ["MODEL_CARD_FORMAT", "RiskModel"]
 

@@ -376,7 +376,7 @@ def _verify_legacy(card: dict[str, Any], config: RiskModelConfig, weights: pd.Se
     import numpy as np
     import pandas as pd
 
-    from riskgrade.engine_weights import weights_from_scores
+    from riskgrade.weighting.stats import weights_from_scores
 
     advice = ("a format-version-1 card has no integrity hash over {what}; fit the model again and "
               "save it with this riskgrade")
