@@ -66,6 +66,8 @@ TAMPERINGS = [
     (("format_version",), 7, "format_version"),
     (("format_version",), "2", "format_version"),
     (("config", "levels"), KeyError, "config"),
+    (("identity", "casefold"), True, "identity.casefold"),
+    (("identity",), KeyError, "identity"),
 ]
 
 
@@ -158,7 +160,7 @@ def test_intact_card_round_trips_byte_for_byte_and_grades_the_same(tmp_path):
 
 
 def test_version_1_card_accepted_only_when_verifiable(tmp_path, card_dict):
-    v1 = {k: v for k, v in card_dict.items() if k != "card_sha256"}
+    v1 = {k: v for k, v in card_dict.items() if k not in ("card_sha256", "identity")}
     v1["format_version"] = 1
     p = tmp_path / "v1.json"
     p.write_text(json.dumps(v1), encoding="utf-8")
@@ -173,7 +175,8 @@ def test_version_1_card_accepted_only_when_verifiable(tmp_path, card_dict):
         {**rg.default_config().model_dump(mode="json"), "weighting": {"method": "entropy"}}
     )
     data_driven = rg.RiskModel(entropy).fit(inv).to_card()
-    old = {k: v for k, v in data_driven.items() if k != "card_sha256"} | {"format_version": 1}
+    old = {k: v for k, v in data_driven.items() if k not in ("card_sha256", "identity")}
+    old["format_version"] = 1
     p.write_text(json.dumps(old), encoding="utf-8")
     with pytest.raises(rg.ModelCardError, match="no integrity hash over entropy weights"):
         rg.RiskModel.load(p)

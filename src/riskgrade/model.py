@@ -420,6 +420,8 @@ class RiskModel:
             "riskgrade_version": __version__,
             "config_sha256": config_hash(self.config),
             "config": self.config.model_dump(mode="json"),
+            # explicit even when the config leaves the default out: the card pins the policy
+            "identity": self.config.identity.model_dump(mode="json"),
             "weights": {k: float(v) for k, v in self.weights_.items()},
             "weight_details": _jsonable(self.weight_details_),
             "training": _jsonable(getattr(self, "training_", {})),

@@ -1,20 +1,22 @@
 """Model cards: JSON with an integrity hash, a checked format version and validated fields.
 
 A model card (:meth:`riskgrade.RiskModel.save`) holds everything that decides a grade:
-the config (catalog and factor transforms, thresholds, quota, identity policy), the
-weights, the calibrator's parameters, the pin of a supervised scorer's file, and the
-figures of the weighting. Format version 2 seals the whole card with ``card_sha256``,
-the SHA-256 of its canonical JSON (keys sorted, compact separators, UTF-8, the hash
-field left out), so that any edit of any value is refused on loading. The hash guards
-against accidents and casual edits, not against someone who recomputes it: a card is
-also validated field by field — every number finite and in range, weights
-non-negative, one per factor of the config, summing to 1 within
-:data:`WEIGHT_TOLERANCE` (never renormalised, so scoring, sidecar and report show the
-same numbers), no boolean where a number is expected, no key riskgrade does not write —
-and must be in the exact form riskgrade writes (the fields rebuilt from the validated
-model are compared, type for type, with the card's).
+the config (catalog and factor transforms, thresholds, quota), the identity policy
+(written out even when it is the default), the weights, the calibrator's parameters,
+the pin of a supervised scorer's file, and the figures of the weighting. Format
+version 2 seals the whole card with ``card_sha256``, the SHA-256 of its canonical JSON
+(keys sorted, compact separators, UTF-8, the hash field left out), so that any edit
+of any value is refused on loading.
 
-Format version 1 (riskgrade up to 0.x, December 2026) had no card hash: only
+The hash guards against accidents and casual edits, not against someone who
+recomputes it, so a card is also validated field by field: every number finite and in
+range, weights non-negative, one per factor of the config, summing to 1 within
+:data:`WEIGHT_TOLERANCE` (never renormalised, so scoring, sidecar and report show the
+same numbers), no boolean where a number is expected, no key riskgrade does not write;
+and it must be in the exact form riskgrade writes (the fields rebuilt from the
+validated model are compared, type for type, with the card's).
+
+Format version 1 (cards written before version 2) had no card hash: only
 ``config_sha256`` over the config, the weights unprotected. Such a card is accepted
 only when it can be verified anyway: its config hash matches, its weights are those
 the config itself fixes (fixed or AHP weights, recomputed and compared) and it holds
@@ -91,6 +93,7 @@ class _CardV2(BaseModel):
     card_sha256: _Hex
     config_sha256: _Hex
     config: dict[str, Any]
+    identity: dict[str, Any]
     weights: dict[str, _Weight]
     weight_details: dict[str, Any]
     training: dict[str, Any]
@@ -300,7 +303,8 @@ def inspect_card(card: Any, *, source: str | None = None) -> tuple[int, list[str
         for e in err.errors():
             where = _path(e["loc"])
             if not any(p.startswith(f"field {where}:") for p in problems):
-                problems.append(f"field {where}: value {_show(e.get('input'))}: {e['msg']}")
+                shown = "(missing)" if e["type"] == "missing" else _show(e.get("input"))
+                problems.append(f"field {where}: value {shown}: {e['msg']}")
     if version == 2:
         stored = card.get("card_sha256")
         if not stored:
@@ -412,7 +416,10 @@ def check_rebuilt(card: dict[str, Any], rebuilt: dict[str, Any], *, source: str 
     for ``1``, ``"0.5"`` for ``0.5``, a left-out default or a coerced value are refused).
     """
     problems = []
-    for key in ("config", "weights", "weight_details", "training", "calibrator"):
+    keys = ["config", "weights", "weight_details", "training", "calibrator"]
+    if card.get("format_version") != 1:
+        keys.insert(1, "identity")  # version 1 had no identity policy (the default applies)
+    for key in keys:
         if key not in card and key not in rebuilt:
             continue
         want_all, got_all = rebuilt.get(key, "(missing)"), card.get(key, "(missing)")
