@@ -243,3 +243,12 @@ def test_property_fold_and_check_match_python_unicodedata(values, cut):
     bad = [v is not None and any(unicodedata.category(c) in ("Cc", "Cf", "Zl", "Zp") for c in v)
            for v in values]
     assert invalid_character_mask(arr).tolist() == bad
+
+
+def test_score_to_stdout_says_spellings_were_normalised(messy, tmp_path, capsys):
+    src = tmp_path / "m.csv"
+    messy.to_csv(src, index=False)
+    assert main(["score", str(src), "-o", "-"]) == 0
+    cap = capsys.readouterr()
+    assert "some id spellings were normalised" in cap.err and "DataWarning" not in cap.err
+    assert " RP0000001" not in cap.out and "RP0000001" in cap.out

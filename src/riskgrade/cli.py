@@ -204,7 +204,16 @@ def _score(args: argparse.Namespace, err: TextIO) -> int:
     engine = _pick_engine(args, model)
     if engine != "model":
         return _score_engine(args, err, model, engine, t0)
-    inv = read_inventory(args.input, model.config, encoding=args.encoding)
+    import warnings
+
+    from riskgrade.exceptions import DataWarning
+
+    with warnings.catch_warnings():  # the identity warning is one plain line below
+        warnings.simplefilter("ignore", DataWarning)
+        inv = read_inventory(args.input, model.config, encoding=args.encoding)
+    if inv.attrs.get("identity_folds") and not args.quiet:
+        print("riskgrade: warning: some id spellings were normalised ('riskgrade validate' lists them)",
+              file=err)
     if not model.is_fitted:
         model.fit(_fit_rows(inv, model.config, args.on_error))
     result = model.grade(inv, on_error=args.on_error)
