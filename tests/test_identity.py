@@ -252,3 +252,21 @@ def test_score_to_stdout_says_spellings_were_normalised(messy, tmp_path, capsys)
     cap = capsys.readouterr()
     assert "some id spellings were normalised" in cap.err and "DataWarning" not in cap.err
     assert " RP0000001" not in cap.out and "RP0000001" in cap.out
+
+
+def test_fold_frame_keeps_categorical_and_string_dtypes():
+    from riskgrade.identity import fold_frame
+
+    df = pd.DataFrame({
+        "unit_id": pd.Categorical(["U1", " U1", "Ｕ２", None]),
+        "risk_point_id": pd.array(["a ", "b", "c", "d"], dtype="string"),
+        "post_id": [1, 2, 3, 4],
+    })
+    out = fold_frame(df)
+    assert out["unit_id"].tolist()[:3] == ["U1", "U1", "U2"] and pd.isna(out["unit_id"].iloc[3])
+    assert isinstance(out["unit_id"].dtype, pd.CategoricalDtype)
+    assert out["risk_point_id"].tolist() == ["a", "b", "c", "d"] and out["risk_point_id"].dtype == "string"
+    assert out["post_id"].tolist() == [1, 2, 3, 4]
+    assert {(r["column"], r["value"]) for r in out.attrs["identity_folds"]} == {
+        ("unit_id", " U1"), ("unit_id", "Ｕ２"), ("risk_point_id", "a ")
+    }

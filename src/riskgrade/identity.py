@@ -312,7 +312,12 @@ def fold_frame(frame: pd.DataFrame, config: RiskModelConfig | None = None) -> pd
             vals[rows] = np.asarray(new.take(pa.array(pos)).to_pylist(), dtype=object)
             if out is frame:
                 out = frame.copy()
-            out[c] = pd.Series(vals, index=s.index).astype(s.dtype) if s.dtype != object else vals
+            if isinstance(s.dtype, pd.CategoricalDtype):  # the folded values are new categories
+                out[c] = pd.Series(pd.Categorical(vals), index=s.index)
+            elif s.dtype != object:
+                out[c] = pd.Series(vals, index=s.index).astype(s.dtype)
+            else:
+                out[c] = vals
     out.attrs = {**frame.attrs, "identity_folds": folds}
     return out
 
