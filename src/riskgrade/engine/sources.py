@@ -74,21 +74,21 @@ class _Source:
         if self.table is not None:
             rows = max(1, self.block_size // 64)
             for b in self.table.to_batches(max_chunksize=rows):
-                yield canonical_table(b, self.mapping)
+                yield canonical_table(b, self.mapping, self.config)
             return
         assert self.path is not None
         if self.kind == "parquet":
             pf = pq.ParquetFile(self.path)
             rows = max(1, self.block_size // 128)
             for b in pf.iter_batches(batch_size=rows):
-                yield canonical_table(b, self.mapping)
+                yield canonical_table(b, self.mapping, self.config)
             return
         types_ = dict(_text_types(self.config))
         types_.update(self.pinned)
         try:
             tables = csv_tables(
                 self.path, encoding=self.encoding, column_types=types_, block_size=self.block_size,
-                threads=self.threads, finish=lambda t: canonical_table(t, self.mapping),
+                threads=self.threads, finish=lambda t: canonical_table(t, self.mapping, self.config),
             )
         except (pa.ArrowInvalid, OSError, UnicodeError) as err:
             self._file_failure(err)
