@@ -12,9 +12,37 @@ import riskgrade as rg
 from riskgrade.governance import DisclosurePolicy, public_export
 from riskgrade.governance.confidentiality import flag_columns, withheld_rows
 
-SECRET = ["是", "Y", "y", "yes", "YES", "TRUE", "true", "1", "√", "✓", "绝密", "机密", "秘密", "涉密", True, 1, 1.0]
+SECRET = [
+    "是",
+    "Y",
+    "y",
+    "yes",
+    "YES",
+    "TRUE",
+    "true",
+    "1",
+    "√",
+    "✓",
+    "绝密",
+    "机密",
+    "秘密",
+    "涉密",
+    True,
+    1,
+    1.0,
+]
 PUBLIC = ["否", "N", "n", "no", "No", "FALSE", "false", "0", "×", "公开", "非密", "不涉密", False, 0, 0.0]
-HEADERS = ["是否涉密", "涉密", "密级", "保密", "confidential", "secret", "Confidential", "SECRET", "是否涉密(是/否)"]
+HEADERS = [
+    "是否涉密",
+    "涉密",
+    "密级",
+    "保密",
+    "confidential",
+    "secret",
+    "Confidential",
+    "SECRET",
+    "是否涉密(是/否)",
+]
 
 
 def _variant(text: str, how: int) -> str:
@@ -43,9 +71,7 @@ def _graded(flags: list, header: str) -> pd.DataFrame:
 
 @settings(max_examples=200, deadline=None)
 @given(
-    rows=st.lists(
-        st.tuples(st.booleans(), st.integers(0, 100), st.integers(0, 3)), min_size=1, max_size=25
-    ),
+    rows=st.lists(st.tuples(st.booleans(), st.integers(0, 100), st.integers(0, 3)), min_size=1, max_size=25),
     header=st.sampled_from(HEADERS),
     hhow=st.integers(0, 2),
 )
@@ -106,7 +132,9 @@ def test_text_true_false_no_longer_withholds_everything():
 
 def test_confidential_fields_never_published_even_when_allow_listed():
     g = _graded(["否", "否"], "是否涉密")
-    pol = DisclosurePolicy(columns=("risk_point_id", "description", "level", "是否涉密"), confidential=("风险描述",))
+    pol = DisclosurePolicy(
+        columns=("risk_point_id", "description", "level", "是否涉密"), confidential=("风险描述",)
+    )
     out = public_export(g, policy=pol)
     assert list(out.columns) == ["risk_point_id", "level"]
 

@@ -55,7 +55,18 @@ def test_chinese_signal_types_map_to_canonical(word, canon):
 
 def test_every_section_12_source_has_a_default_type():
     # 信访信息, 廉政风险排查, 执法监察, 效能监察, 案件检查, 干部考察, 舆论监督, 专项治理, 审计, 巡视
-    words = ["信访信息", "廉政风险排查", "执法监察", "效能监察", "案件检查", "干部考察", "舆论监督", "专项治理", "审计", "巡视"]
+    words = [
+        "信访信息",
+        "廉政风险排查",
+        "执法监察",
+        "效能监察",
+        "案件检查",
+        "干部考察",
+        "舆论监督",
+        "专项治理",
+        "审计",
+        "巡视",
+    ]
     s, _ = prepare_signals(sig(words))
     assert set(s["signal_type"]) <= set(SIGNAL_LABELS) and s["signal_type"].nunique() == len(words)
 

@@ -132,7 +132,10 @@ def prepare_signals(
     cnt = pd.to_numeric(s["count"], errors="coerce") if "count" in s else pd.Series(1, index=s.index)
     table = _lookup(aliases, [*SIGNAL_TYPES, *known])
     mapped = np.array(
-        [None if m else table.get(normalise_text(v)) for v, m in zip(s["signal_type"], missing_mask(s["signal_type"]), strict=True)],
+        [
+            None if m else table.get(normalise_text(v))
+            for v, m in zip(s["signal_type"], missing_mask(s["signal_type"]), strict=True)
+        ],
         dtype=object,
     )
     unknown = (mapped == None) & ~missing_mask(s["signal_type"])  # noqa: E711
