@@ -176,4 +176,8 @@ def test_unit_level_point_gets_unit_leaders_and_no_division_head():
     assert a.findings.empty
     g1 = pts()
     w1 = assign_owners(g1, units=units, divisions=DIVS, posts=POSTS).wide().set_index("risk_point_id")
-    assert w1.loc["e", ["overall", "leadership", "direct"]].tolist() == ["Director Li", "Deputy Ma", "Director Li"]
+    assert w1.loc["e", ["overall", "leadership", "direct"]].tolist() == [
+        "Director Li",
+        "Deputy Ma",
+        "Director Li",
+    ]

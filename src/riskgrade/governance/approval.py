@@ -44,7 +44,14 @@ from riskgrade.governance.graded import as_frame, display_width, require_columns
 from riskgrade.grading import AUDIT_COLUMNS, unit_caps
 from riskgrade.results import GradingResult
 
-__all__ = ["APPROVAL_COLUMNS", "MIN_JUSTIFICATION_WIDTH", "Override", "apply_overrides", "override_audit", "overrides_from_frame"]
+__all__ = [
+    "APPROVAL_COLUMNS",
+    "MIN_JUSTIFICATION_WIDTH",
+    "Override",
+    "apply_overrides",
+    "override_audit",
+    "overrides_from_frame",
+]
 
 #: Columns of the table returned by :func:`apply_overrides`.
 APPROVAL_COLUMNS = [

@@ -134,7 +134,10 @@ def compliance_summary(
         out["last_assessed_on"] = pd.Series(dict(assessed_on)).reindex(out.index).astype(object)
     limit = (pd.Timestamp(as_of) - pd.DateOffset(months=max_age_months)).date()
     out["assessment_stale"] = pd.array(
-        [None if v is None or pd.isna(v) else pd.Timestamp(v).date() < limit for v in out["last_assessed_on"]],
+        [
+            None if v is None or pd.isna(v) else pd.Timestamp(v).date() < limit
+            for v in out["last_assessed_on"]
+        ],
         dtype="boolean",
     )
     out.index.name = "unit_id"

@@ -108,7 +108,7 @@ def flag_columns(columns: Sequence[Any], extra: Sequence[str] = ()) -> list[Any]
     return out
 
 
-def _read_flag(value: Any) -> bool | None | Literal["bad"]:
+def _read_flag(value: Any) -> bool | Literal["bad"] | None:
     """True = withhold, False = publish, None = empty, "bad" = unreadable."""
     if value is None or value is pd.NA or value is pd.NaT:
         return None
@@ -183,9 +183,7 @@ def withheld_rows(
         values = frame.iloc[:, pos_col].to_numpy(dtype=object)
         for i, v in enumerate(values):
             r = _read_flag(v)
-            if r is True:
-                mask[i] = True
-            elif r is None and on_empty == "withhold":
+            if r is True or (r is None and on_empty == "withhold"):
                 mask[i] = True
             elif r is None or r == "bad":
                 empty = r is None

@@ -201,7 +201,8 @@ def label_export(frame: pd.DataFrame, lang: Literal["zh", "en"] = "zh") -> pd.Da
     out = label_columns(frame, lang)
     names = {f"measures_{c}": MEASURE_LABELS[c] for c in MEASURE_CATEGORIES}
     out.columns = [
-        names[c][0 if lang == "zh" else 1] if c in names else out.columns[i] for i, c in enumerate(frame.columns)
+        names[c][0 if lang == "zh" else 1] if c in names else out.columns[i]
+        for i, c in enumerate(frame.columns)
     ]
     return out
 
