@@ -206,7 +206,8 @@ def write_cycle_samples(directory: str, *, seed: int = 2012, as_of: date = date(
     """Write the cycle's sample tables beside ``inventory.csv`` and ``config.toml`` in ``directory``.
 
     Writes ``org.csv``, ``measures.csv``, ``signals.csv``, ``cases.csv`` and
-    ``graded_last_year.csv`` (last year's inventory graded with the same config).
+    ``graded_last_year.csv`` (last year's inventory graded with the same config, without the
+    per-factor score and contribution columns).
 
     Returns
     -------
@@ -226,6 +227,8 @@ def write_cycle_samples(directory: str, *, seed: int = 2012, as_of: date = date(
     tables = make_cycle_tables(inv, graded, seed=seed, as_of=as_of)
     last = read_inventory(tables.pop("inventory_last_year"), config)
     last_graded = RiskModel(config).fit(last).grade(last).frame
+    derived = [c for c in last_graded.columns if c.startswith(("factor_", "contrib_"))]
+    last_graded = last_graded.drop(columns=derived)  # recomputable, and they double the file
     out = []
     for name, frame in (*tables.items(), ("graded_last_year", last_graded)):
         path = d / f"{name}.csv"
