@@ -16,6 +16,9 @@ from pathlib import Path
 from typing import TextIO
 
 from riskgrade._version import __version__
+from riskgrade.commands.cycle import COMMANDS as CYCLE_COMMANDS
+from riskgrade.commands.cycle import add_parsers as add_cycle_parsers
+from riskgrade.commands.cycle import run as run_cycle_command
 
 __all__ = ["EXIT_INVALID", "EXIT_OK", "EXIT_POLICY", "EXIT_UNEXPECTED", "EXIT_USAGE", "main"]
 
@@ -112,6 +115,7 @@ def _parser() -> argparse.ArgumentParser:
     r.add_argument("--audit", help="audit file written by 'riskgrade score --audit'")
     r.add_argument("-m", "--model", help="model card (.json) to document the weights")
     r.add_argument("--title", help="report title")
+    add_cycle_parsers(sub)
     return p
 
 
@@ -153,6 +157,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _schema(args)
         if args.command == "ahp":
             return _ahp(args)
+        if args.command in CYCLE_COMMANDS:
+            return run_cycle_command(args, err)
         if args.command == "report":
             from riskgrade.report import run_report_command
 
