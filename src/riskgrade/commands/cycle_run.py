@@ -95,7 +95,8 @@ def _cards(args: argparse.Namespace, err: TextIO) -> int:
     s, heads = _table(args.signals, "signals")
     with user_terms(args.signals, heads):
         s, quarantined = prepare_signals(s, on_unknown="quarantine" if args.quarantine else "raise")
-    hist, hh = None, {}
+    hist: pd.DataFrame | None = None
+    hh: dict[str, str] = {}
     if args.history:
         hist, hh = _table(args.history, "cards")
         hist = hist[[c for c in hist.columns if c in (*CARD_COLUMNS, "response_date")]]
@@ -107,7 +108,8 @@ def _cards(args: argparse.Namespace, err: TextIO) -> int:
             d = pd.to_datetime(register[c], errors="coerce")
             register[c] = d.dt.date.where(d.notna(), None)
     register["n_signals"] = pd.to_numeric(register["n_signals"], errors="coerce").astype("Int64")
-    responses, rh = None, {}
+    responses: pd.DataFrame | None = None
+    rh: dict[str, str] = {}
     if args.responses:
         responses, rh = _table(args.responses, "cards")
     with user_terms(args.responses or "responses", rh):
@@ -212,7 +214,7 @@ def _rollup(args: argparse.Namespace, err: TextIO) -> int:
         if args.by == "key_domain":
             out = rollup_domains(g, extra=tuple(args.domain), level_column=args.level_column)
         else:
-            by = {
+            by: dict[str, str | tuple[str, ...]] = {
                 "power_item": "power_item_id",
                 "flow_step": ("power_item_id", "flow_step_id"),
                 "unit": "unit_id",

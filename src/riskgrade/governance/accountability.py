@@ -96,30 +96,31 @@ def accountability_record(
     m = validate_measures(measures) if measures is not None else None
     fails: list[dict[str, Any]] = []
     for col in ("case_id", "risk_point_id"):
-        for i in np.flatnonzero(missing_mask(c[col])):
+        for j in np.flatnonzero(missing_mask(c[col])):
             fails.append(
                 {
-                    "row": int(i),
+                    "row": int(j),
                     "column": col,
                     "value": None,
                     "reason": "missing_value",
-                    "message": f"file row {int(i) + row_offset}: {col} must not be empty",
+                    "message": f"file row {int(j) + row_offset}: {col} must not be empty",
                 }
             )
-    for i in np.flatnonzero(when.isna().to_numpy()):
+    for j in np.flatnonzero(when.isna().to_numpy()):
         fails.append(
             {
-                "row": int(i),
+                "row": int(j),
                 "column": "case_date",
-                "value": c["case_date"].iloc[i],
+                "value": c["case_date"].iloc[j],
                 "reason": "invalid_date",
-                "message": f"file row {int(i) + row_offset}: not a date",
+                "message": f"file row {int(j) + row_offset}: not a date",
             }
         )
     rows: list[dict[str, Any]] = []
     owner_cache: dict[int, pd.DataFrame] = {}
+    bad_rows = {int(f["row"]) for f in fails}
     for i in range(len(c)):
-        if any(f["row"] == i for f in fails):
+        if i in bad_rows:
             continue
         rid, t = str(c["risk_point_id"].iloc[i]).strip(), when.iloc[i]
         k = max((j for j, (d, _) in enumerate(dated) if d <= t), default=None)
