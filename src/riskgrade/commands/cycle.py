@@ -15,13 +15,14 @@ import argparse
 from datetime import date
 from typing import TextIO
 
-__all__ = ["COMMANDS", "add_parsers", "run"]
+__all__ = ["COMMANDS", "add_parsers", "add_report_options", "parse_date", "run"]
 
 #: The commands of this module.
 COMMANDS = ("owners", "measures", "cards", "compare", "disclose", "compliance", "rollup")
 
 
-def _date(text: str) -> date:
+def parse_date(text: str) -> date:
+    """A date given as YYYY-MM-DD on the command line."""
     try:
         return date.fromisoformat(text)
     except ValueError:
@@ -50,14 +51,14 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--measures", required=True, help="measures table (措施编号, 风险点编号, 类别, 责任人, ...)"
     )
-    p.add_argument("--as-of", type=_date, required=True, help="date of the review (YYYY-MM-DD)")
+    p.add_argument("--as-of", type=parse_date, required=True, help="date of the review (YYYY-MM-DD)")
     p.add_argument("--coverage", help="also write the coverage of level-one points to this file")
     p.add_argument("--overdue", help="also write the overdue measures to this file")
 
     p = sub.add_parser("cards", help="issue and review the 三早三卡 cards as of a date (section 12)")
     p.add_argument("signals", help="signals table (对象类型, 对象编号, 单位编号, 信号类型, 日期, 数量)")
     common(p, graded=False)
-    p.add_argument("--as-of", type=_date, required=True, help="issue and review date (YYYY-MM-DD)")
+    p.add_argument("--as-of", type=parse_date, required=True, help="issue and review date (YYYY-MM-DD)")
     p.add_argument("--history", help="card register of earlier runs (the previous output)")
     p.add_argument("--responses", help="responses table (卡片编号, 回复日期)")
     p.add_argument(
@@ -82,9 +83,11 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("compliance", help="per-unit compliance summary (sections 13 and 17)")
     common(p)
-    p.add_argument("--as-of", type=_date, required=True, help="date of the summary (YYYY-MM-DD)")
+    p.add_argument("--as-of", type=parse_date, required=True, help="date of the summary (YYYY-MM-DD)")
     p.add_argument(
-        "--assessed-on", type=_date, help="date the grading was approved (flags one older than 12 months)"
+        "--assessed-on",
+        type=parse_date,
+        help="date the grading was approved (flags one older than 12 months)",
     )
     p.add_argument("--org", help="organisation table (for points without owners)")
     p.add_argument("--measures", help="measures table (for level-one points without measures)")
@@ -96,6 +99,18 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--domain", nargs="*", default=(), metavar="NAME", help="key domains beyond section 15's ten"
     )
+
+
+def add_report_options(p: argparse.ArgumentParser) -> None:
+    """Options of ``riskgrade report`` that add the cycle's sections (owners, measures, ...)."""
+    p.add_argument("--org", help="organisation table: adds the owners section")
+    p.add_argument("--measures", help="measures table: adds the measures section (needs --as-of)")
+    p.add_argument(
+        "--cards", help="card register ('riskgrade cards'): adds the cards section (needs --as-of)"
+    )
+    p.add_argument("--previous", help="last year's graded file: adds the year's movement")
+    p.add_argument("--as-of", type=parse_date, help="date of the review: adds the compliance section")
+    p.add_argument("--assessed-on", type=parse_date, help="date the grading was approved")
 
 
 def run(args: argparse.Namespace, err: TextIO) -> int:

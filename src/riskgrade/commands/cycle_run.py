@@ -11,7 +11,7 @@ import pandas as pd
 from riskgrade.commands.tableio import header_map, read_graded, read_table, user_terms, write_tables
 from riskgrade.governance.tables import canonical_table, labelled
 
-__all__ = ["RUNNERS"]
+__all__ = ["RUNNERS", "read_cards", "read_measures", "read_org"]
 
 
 def _table(path: str, kind: str) -> tuple[pd.DataFrame, dict[str, str]]:
@@ -20,12 +20,23 @@ def _table(path: str, kind: str) -> tuple[pd.DataFrame, dict[str, str]]:
     return canon, header_map(raw, canon)
 
 
-def _org(path: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+def read_org(path: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Units, divisions and posts from one organisation table (errors in the file's terms)."""
     from riskgrade.governance.tables import split_org
 
     org, heads = _table(path, "org")
     with user_terms(path, heads):
         return split_org(org)
+
+
+def read_measures(path: str) -> pd.DataFrame:
+    """A measures table, canonical and checked (errors in the file's terms)."""
+    return _measures(path)[0]
+
+
+def read_cards(path: str) -> pd.DataFrame:
+    """A card register, canonical."""
+    return _table(path, "cards")[0]
 
 
 def _measures(path: str) -> tuple[pd.DataFrame, dict[str, str]]:
@@ -41,7 +52,7 @@ def _owners(args: argparse.Namespace, err: TextIO) -> int:
     from riskgrade.governance import assign_owners
 
     g = read_graded(args.graded)
-    units, divisions, posts = _org(args.org)
+    units, divisions, posts = read_org(args.org)
     with user_terms(args.graded):
         a = assign_owners(g, units=units, divisions=divisions, posts=posts, level_column=args.level_column)
     wide = a.wide()
@@ -175,7 +186,7 @@ def _compliance(args: argparse.Namespace, err: TextIO) -> int:
     g = read_graded(args.graded)
     owners = measures = cards = None
     if args.org:
-        units, divisions, posts = _org(args.org)
+        units, divisions, posts = read_org(args.org)
         with user_terms(args.graded):
             owners = assign_owners(
                 g, units=units, divisions=divisions, posts=posts, level_column=args.level_column
