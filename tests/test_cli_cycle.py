@@ -3,6 +3,7 @@ bundled sample tables, and their bad inputs: exit 3, nothing written, the row an
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -140,7 +141,8 @@ def test_disclose_unreadable_flag_exit_3_nothing_written(graded, tmp_path, capsy
     out = tmp_path / "pub.csv"
     assert main(["disclose", str(src), "-o", str(out)]) == 3
     err = capsys.readouterr().err
-    assert "file row 4" in err and "待定" in err and "是否涉密" in err and "file row 7" in err
+    assert re.search(r"\brow 4\b", err) and "待定" in err and "是否涉密" in err
+    assert re.search(r"\brow 7\b", err)  # the empty flag
     assert "nothing written" in err and only(tmp_path) == ["flagged.csv"]
     # withholding empty flags: the unreadable one still stops the export
     assert main(["disclose", str(src), "-o", str(out), "--on-empty", "withhold"]) == 3
@@ -158,7 +160,7 @@ def test_owners_bad_org_exit_3(graded, tmp_path, capsys):
     capsys.readouterr()
     assert main(["owners", str(graded), "--org", str(bad), "-o", str(tmp_path / "o.csv")]) == 3
     err = capsys.readouterr().err
-    assert "file row 7" in err and "小组" in err and only(tmp_path) == ["org.csv"]
+    assert re.search(r"\brow 7\b", err) and "小组" in err and only(tmp_path) == ["org.csv"]
 
 
 def test_measures_bad_values_named_in_the_users_terms(graded, tmp_path, capsys):
@@ -171,7 +173,8 @@ def test_measures_bad_values_named_in_the_users_terms(graded, tmp_path, capsys):
     args = ["measures", str(graded), "--measures", str(bad), "--as-of", AS_OF, "-o", str(tmp_path / "r.csv")]
     assert main(args) == 3
     err = capsys.readouterr().err
-    assert "file row 3" in err and "'状态'" in err and "file row 6" in err and "'有效性'" in err
+    assert re.search(r"\brow 3\b", err) and "'状态'" in err
+    assert re.search(r"\brow 6\b", err) and "'有效性'" in err
     assert only(tmp_path) == ["m.csv"]
 
 
@@ -184,7 +187,7 @@ def test_cards_unknown_type_stops_or_is_quarantined(tmp_path, capsys):
     capsys.readouterr()
     assert main(["cards", str(bad), "--as-of", AS_OF, "-o", str(out)]) == 3
     err = capsys.readouterr().err
-    assert "file row 5" in err and "小道消息" in err and only(tmp_path) == ["s.csv"]
+    assert re.search(r"\brow 5\b", err) and "小道消息" in err and only(tmp_path) == ["s.csv"]
     assert main(["cards", str(bad), "--as-of", AS_OF, "-o", str(out), "--quarantine", str(q)]) == 0
     assert read(q)["信号类型"].tolist() == ["小道消息"] and read(q)["file_row"].tolist() == ["5"]
     assert main(["cards", str(bad), "-o", str(out)]) == 2  # --as-of is required
@@ -198,7 +201,7 @@ def test_rollup_key_domain_and_bad_domain(graded, tmp_path, capsys):
     out = tmp_path / "r.csv"
     capsys.readouterr()
     assert main(["rollup", str(src), "--by", "key_domain", "-o", str(out)]) == 3
-    assert "file row 6" in capsys.readouterr().err and not out.exists()
+    assert re.search(r"\brow 6\b", capsys.readouterr().err) and not out.exists()
     assert main(["rollup", str(src), "--by", "key_domain", "-o", str(out), "--domain", "殡葬"]) == 0
     r = read(out).set_index("重点领域")
     assert r.loc["工程建设", "风险点数"] == "3" and r.loc["殡葬", "风险点数"] == "1" and len(r) == 11

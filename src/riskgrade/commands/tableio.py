@@ -7,12 +7,14 @@ an Excel reader (openpyxl) is installed.
 
 :func:`user_terms` turns an :class:`~riskgrade.exceptions.InventoryValidationError`
 raised on a canonical table back into the user's terms: the column as written in the
-file and the row number a spreadsheet shows (header = row 1).
+file, and in ``row`` the row number a spreadsheet or text editor shows (header = row 1;
+the error's message then reads "row 4" where the library says position 2).
 """
 
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 
@@ -23,6 +25,7 @@ from riskgrade.exceptions import InventoryValidationError, RiskgradeError
 __all__ = ["header_map", "read_graded", "read_table", "user_terms", "write_tables"]
 
 _EXCEL = (".xlsx", ".xlsm", ".xls")
+_FILE_ROW = re.compile(r"^file row \d+: ")
 
 
 def _suffixes(path: Path) -> list[str]:
@@ -123,13 +126,9 @@ def user_terms(table: str, headers: Mapping[str, str] | None = None, row_offset:
         fc = e.failure_cases.copy()
         headers = headers or {}
         fc["column"] = [headers.get(str(c), c) for c in fc["column"]]
-        msgs = []
-        for r, m in zip(fc["row"], fc["message"], strict=True):
-            m = str(m)
-            if not pd.isna(r) and "file row" not in m:
-                m = f"file row {int(r) + row_offset}: {m}"
-            msgs.append(f"{table}: {m}")
-        fc["message"] = msgs
+        fc["message"] = [f"{table}: {_FILE_ROW.sub('', str(m))}" for m in fc["message"]]
+        rows = [None if pd.isna(r) else int(r) + row_offset for r in fc["row"]]
+        fc["row"] = pd.array(rows, dtype="Int64")  # the row a spreadsheet shows (header = 1)
         raise InventoryValidationError(fc, n_rows=e.n_rows) from None
 
 
