@@ -227,3 +227,33 @@ def test_disclose_subprocess(graded, tmp_path):
     )
     assert r.returncode == 0, r.stderr
     assert "published" in r.stderr and len(pd.read_parquet(out)) > 0
+
+
+def test_accountability_on_samples_and_bad_cases(graded, tmp_path, capsys):
+    out = tmp_path / "acc.csv"
+    base = [
+        "--assessment",
+        f"2023-11-01={S / 'graded_last_year.csv'}",
+        "--assessment",
+        f"2024-11-01={graded}",
+    ]
+    base += ["--org", str(S / "org.csv"), "--measures", str(S / "measures.csv")]
+    assert main(["accountability", str(S / "cases.csv"), *base, "-o", str(out)]) == 0
+    a = read(out)
+    cases = read(S / "cases.csv")
+    assert sorted(a["案件编号"]) == sorted(cases["案件编号"])
+    lv3 = a[a["发案时等级"] == "3"]
+    assert (lv3["需复核等级"] == "true").all() and (a[a["发案时等级"] != "3"]["需复核等级"] == "false").all()
+    assert a["责任人"].str.contains("直接责任").all()
+    bad = cases.copy()
+    bad.loc[1, "风险点编号"] = "RP-nope"
+    src = tmp_path / "cases.csv"
+    bad.to_csv(src, index=False)
+    out2 = tmp_path / "acc2.csv"
+    capsys.readouterr()
+    assert main(["accountability", str(src), *base, "-o", str(out2)]) == 3
+    err = capsys.readouterr().err
+    assert re.search(r"\brow 3\b", err) and "RP-nope" in err and not out2.exists()
+    assert (
+        main(["accountability", str(src), "--assessment", "2024-11-01", "--org", "x", "-o", str(out2)]) == 2
+    )

@@ -1,4 +1,4 @@
-"""The control-cycle commands: owners, measures, cards, compare, disclose, compliance, rollup.
+"""The control-cycle commands: owners, measures, cards, compare, disclose, compliance, rollup, accountability.
 
 Each reads CSV/Parquet tables with Chinese (or English) headers and values, stops with
 exit code 3 and writes nothing when an input is bad (naming the file, the row as a
@@ -18,7 +18,7 @@ from typing import TextIO
 __all__ = ["COMMANDS", "add_parsers", "add_report_options", "parse_date", "run"]
 
 #: The commands of this module.
-COMMANDS = ("owners", "measures", "cards", "compare", "disclose", "compliance", "rollup")
+COMMANDS = ("owners", "measures", "cards", "compare", "disclose", "compliance", "rollup", "accountability")
 
 
 def parse_date(text: str) -> date:
@@ -99,6 +99,32 @@ def add_parsers(sub: argparse._SubParsersAction) -> None:
     p.add_argument(
         "--domain", nargs="*", default=(), metavar="NAME", help="key domains beyond section 15's ten"
     )
+    _add_accountability(sub)
+
+
+def _assessment(text: str) -> tuple[date, str]:
+    day, sep, path = text.partition("=")
+    if not sep or not path:
+        raise argparse.ArgumentTypeError(f"expected DATE=FILE, got {text!r}")
+    return parse_date(day), path
+
+
+def _add_accountability(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("accountability", help="record of each case at a risk point (section 14)")
+    p.add_argument("cases", help="cases table (案件编号, 风险点编号, 发案日期)")
+    p.add_argument("-o", "--output", required=True, help="table to write (.csv or .parquet)")
+    p.add_argument(
+        "--assessment",
+        type=_assessment,
+        action="append",
+        required=True,
+        metavar="DATE=FILE",
+        help="a graded file and the date it was approved (repeat for earlier years)",
+    )
+    p.add_argument("--org", required=True, help="organisation table")
+    p.add_argument("--measures", help="measures table")
+    p.add_argument("--lang", choices=("zh", "en"), default="zh", help="headers and values (default zh)")
+    p.add_argument("--level-column", default="level", help="level column (level_final after overrides)")
 
 
 def add_report_options(p: argparse.ArgumentParser) -> None:

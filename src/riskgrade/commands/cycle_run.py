@@ -236,6 +236,32 @@ def _rollup(args: argparse.Namespace, err: TextIO) -> int:
     return 0
 
 
+def _accountability(args: argparse.Namespace, err: TextIO) -> int:
+    from riskgrade.governance import accountability_record
+
+    cases, heads = _table(args.cases, "cases")
+    assessments = [(d, read_graded(path)) for d, path in args.assessment]
+    units, divisions, posts = read_org(args.org)
+    measures = read_measures(args.measures) if args.measures else None
+    with user_terms(args.cases, heads):
+        rec = accountability_record(
+            cases,
+            assessments,
+            units=units,
+            divisions=divisions,
+            posts=posts,
+            measures=measures,
+            level_column=args.level_column,
+        )
+    write_tables({args.output: labelled(rec, args.lang)})
+    print(
+        f"riskgrade: {len(rec)} case(s); {int(rec['review_level'].sum())} at a level-3 point flagged for "
+        f"review of the level; wrote {args.output}",
+        file=err,
+    )
+    return 0
+
+
 #: Runner of each command.
 RUNNERS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
     "owners": _owners,
@@ -245,4 +271,5 @@ RUNNERS: dict[str, Callable[[argparse.Namespace, TextIO], int]] = {
     "disclose": _disclose,
     "compliance": _compliance,
     "rollup": _rollup,
+    "accountability": _accountability,
 }

@@ -227,6 +227,32 @@ _OUTPUT_VALUES: dict[str, dict[str, str]] = {
 }
 
 
+_PHRASES = {
+    "a case at a level-3 point: the level may be too low (under-graded)": (
+        "三级风险点发案：等级可能偏低，需复核"
+    ),
+    "no live measure at the point": "该风险点无有效防控措施",
+}
+_TOKENS = {
+    **{f"{k}:": f"{v}：" for k, v in _RESPONSIBILITY.items()},
+    **_MEASURE_CATEGORY,
+    **_MEASURE_STATUS,
+    "overdue": "逾期",
+    "(none)": "（空缺）",
+}
+
+
+def _words_zh(text: str) -> str:
+    """Chinese for the code words of the accountability record's text columns."""
+    for en, zh in _PHRASES.items():
+        text = text.replace(en, zh)
+    words = []
+    for w in text.split(" "):
+        core, semi = (w[:-1], "；") if w.endswith(";") else (w, "")
+        words.append(_TOKENS.get(core, core) + semi)
+    return " ".join(words)
+
+
 def canonical_table(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
     """Rename the headers of a ``kind`` table to canonical names and map its values to codes.
 
@@ -256,6 +282,9 @@ def labelled(frame: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
     from riskgrade.i18n import label_columns
 
     out = frame.copy()
+    for col in ("owners", "measures", "review_reason"):
+        if col in out.columns and not pd.api.types.is_numeric_dtype(out[col]):
+            out[col] = [v if is_missing(v) else _words_zh(str(v)) for v in out[col]]
     for col, table in _OUTPUT_VALUES.items():
         if col in out.columns:
             out[col] = [table.get(str(v), v) if not is_missing(v) else v for v in out[col]]
