@@ -257,3 +257,14 @@ def test_accountability_on_samples_and_bad_cases(graded, tmp_path, capsys):
     assert (
         main(["accountability", str(src), "--assessment", "2024-11-01", "--org", "x", "-o", str(out2)]) == 2
     )
+
+
+def test_binary_file_is_bad_input_not_a_crash(tmp_path):
+    b = tmp_path / "bin.csv"
+    b.write_bytes(b"\xff\xfe\x00garbage\x81")
+    out = str(tmp_path / "o.csv")
+    assert main(["score", str(b), "-o", out]) == 3
+    assert main(["report", str(b), "-o", str(tmp_path / "r.html")]) == 3
+    assert main(["disclose", str(b), "-o", out]) == 3
+    assert main(["cards", str(b), "--as-of", AS_OF, "-o", out]) == 3
+    assert only(tmp_path) == ["bin.csv"]

@@ -175,6 +175,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except FileNotFoundError as e:
         print(f"riskgrade: {e}", file=err)
         return EXIT_INVALID
+    except UnicodeDecodeError as e:
+        print(f"riskgrade: the file is not text in a known encoding ({e}); nothing written", file=err)
+        return EXIT_INVALID
     except PolicyError as e:
         print(f"riskgrade: policy cannot be met: {e}", file=err)
         return EXIT_POLICY

@@ -25,7 +25,7 @@ def read_org(path: str) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     from riskgrade.governance.tables import split_org
 
     org, heads = _table(path, "org")
-    with user_terms(path, heads):
+    with user_terms(path, heads, kind="org"):
         return split_org(org)
 
 
@@ -43,7 +43,7 @@ def _measures(path: str) -> tuple[pd.DataFrame, dict[str, str]]:
     from riskgrade.governance import validate_measures
 
     m, heads = _table(path, "measures")
-    with user_terms(path, heads):
+    with user_terms(path, heads, kind="measures"):
         validate_measures(m)
     return m, heads
 
@@ -104,14 +104,14 @@ def _cards(args: argparse.Namespace, err: TextIO) -> int:
     from riskgrade.governance.signals import prepare_signals
 
     s, heads = _table(args.signals, "signals")
-    with user_terms(args.signals, heads):
+    with user_terms(args.signals, heads, kind="signals"):
         s, quarantined = prepare_signals(s, on_unknown="quarantine" if args.quarantine else "raise")
     hist: pd.DataFrame | None = None
     hh: dict[str, str] = {}
     if args.history:
         hist, hh = _table(args.history, "cards")
         hist = hist[[c for c in hist.columns if c in (*CARD_COLUMNS, "response_date")]]
-    with user_terms(args.history or "history", hh):
+    with user_terms(args.history or "history", hh, kind="cards"):
         new = issue_cards(s, as_of=args.as_of, history=hist)
     register = new if hist is None else pd.concat([hist, new], ignore_index=True)
     for c in ("issue_date", "deadline", "response_date"):
@@ -123,7 +123,7 @@ def _cards(args: argparse.Namespace, err: TextIO) -> int:
     rh: dict[str, str] = {}
     if args.responses:
         responses, rh = _table(args.responses, "cards")
-    with user_terms(args.responses or "responses", rh):
+    with user_terms(args.responses or "responses", rh, kind="cards"):
         reviewed = review_cards(register, as_of=args.as_of, responses=responses)
     reviewed = reviewed.sort_values(["issue_date", "card_id"], kind="stable").reset_index(drop=True)
     outputs = {args.output: labelled(reviewed, args.lang)}
@@ -243,7 +243,7 @@ def _accountability(args: argparse.Namespace, err: TextIO) -> int:
     assessments = [(d, read_graded(path)) for d, path in args.assessment]
     units, divisions, posts = read_org(args.org)
     measures = read_measures(args.measures) if args.measures else None
-    with user_terms(args.cases, heads):
+    with user_terms(args.cases, heads, kind="cases"):
         rec = accountability_record(
             cases,
             assessments,

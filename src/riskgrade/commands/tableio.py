@@ -70,11 +70,13 @@ def read_graded(path: str | Path) -> pd.DataFrame:
     from riskgrade.io import read_inventory
 
     p = Path(path)
-    frame = (
-        read_inventory(read_table(p))
-        if _suffixes(p)[-1:] and _suffixes(p)[-1] in _EXCEL
-        else read_inventory(p)
-    )
+    excel = bool(_suffixes(p)) and _suffixes(p)[-1] in _EXCEL
+    try:
+        frame = read_inventory(read_table(p)) if excel else read_inventory(p)
+    except (InventoryValidationError, FileNotFoundError, RiskgradeError):
+        raise
+    except (ValueError, UnicodeDecodeError, OSError) as e:
+        raise RiskgradeError(f"{p}: cannot be read as a table: {e}") from e
     rename = {c: "key_domain" for c in frame.columns if str(c).strip() in ("重点领域", "key_domain")}
     return frame.rename(columns=rename)
 
@@ -108,7 +110,9 @@ def _plain(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 @contextlib.contextmanager
-def user_terms(table: str, headers: Mapping[str, str] | None = None, row_offset: int = 2) -> Iterator[None]:
+def user_terms(
+    table: str, headers: Mapping[str, str] | None = None, row_offset: int = 2, kind: str | None = None
+) -> Iterator[None]:
     """Re-raise validation errors with the file's column names and spreadsheet row numbers.
 
     Parameters
@@ -119,6 +123,9 @@ def user_terms(table: str, headers: Mapping[str, str] | None = None, row_offset:
         ``{canonical column: header as written}``.
     row_offset : int
         Added to the 0-based row (2 = one header line).
+    kind : str, optional
+        Table kind (``"measures"``, ``"signals"``, ...): a missing column is named by its
+        Chinese header too, e.g. ``日期 (date)``.
     """
     try:
         yield
@@ -126,6 +133,16 @@ def user_terms(table: str, headers: Mapping[str, str] | None = None, row_offset:
         fc = e.failure_cases.copy()
         headers = headers or {}
         fc["column"] = [headers.get(str(c), c) for c in fc["column"]]
+        if kind is not None:
+            from riskgrade.governance.tables import HEADER_ALIASES
+
+            zh: dict[str, str] = {}
+            for header, canon in HEADER_ALIASES[kind].items():
+                zh.setdefault(canon, header)
+            fc["column"] = [
+                f"{zh[str(c)]} ({c})" if why == "missing_column" and str(c) in zh else c
+                for c, why in zip(fc["column"], fc["reason"], strict=True)
+            ]
         fc["message"] = [f"{table}: {_FILE_ROW.sub('', str(m))}" for m in fc["message"]]
         rows = [None if pd.isna(r) else int(r) + row_offset for r in fc["row"]]
         fc["row"] = pd.array(rows, dtype="Int64")  # the row a spreadsheet shows (header = 1)
