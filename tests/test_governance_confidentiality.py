@@ -152,3 +152,33 @@ def test_withheld_rows_without_flag_column_withholds_nothing():
     assert withheld_rows(pd.DataFrame({"a": [1, 2]})).tolist() == [False, False]
     with pytest.raises(ValueError):
         withheld_rows(pd.DataFrame({"a": [1]}), on_empty="publish")  # type: ignore[arg-type]
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    flags=st.lists(
+        st.sampled_from([*SECRET[:14], *PUBLIC[:12], "待定", "2", "maybe"]), min_size=1, max_size=8
+    ),
+    header=st.sampled_from(HEADERS),
+)
+def test_disclose_command_publishes_no_secret_row_and_writes_nothing_on_unreadable(
+    tmp_path_factory, flags, header
+):
+    """Through ``riskgrade disclose``: a file is written only when every flag is readable, and then it
+    holds exactly the rows marked public."""
+    from riskgrade.cli import main
+
+    d = tmp_path_factory.mktemp("disclose")
+    g = _graded([str(f) for f in flags], header)
+    g["unit_id"] = "U1"
+    src, out = d / "graded.csv", d / "public.csv"
+    g.to_csv(src, index=False, encoding="utf-8-sig")
+    rc = main(["disclose", str(src), "-o", str(out)])
+    unreadable = any(str(f) in ("待定", "2", "maybe") for f in flags)
+    if unreadable:
+        assert rc == 3 and not out.exists()
+    else:
+        assert rc == 0
+        published = set(pd.read_csv(out, dtype=str, encoding="utf-8-sig")["风险点编号"])
+        public = {f"r{i:03d}" for i, f in enumerate(flags) if str(f) in {str(p) for p in PUBLIC}}
+        assert published == public
