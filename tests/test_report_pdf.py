@@ -13,7 +13,7 @@ import pytest
 
 import riskgrade as rg
 from riskgrade.cli import main
-from riskgrade.commands.pdf import PRINT_CSS, find_browser, with_print_css
+from riskgrade.report.pdf import PRINT_CSS, find_browser, with_print_css
 
 S = Path("data/samples")
 POPPLER = ("pdfinfo", "pdffonts", "pdftotext", "pdftoppm")

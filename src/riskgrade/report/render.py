@@ -250,7 +250,7 @@ def render_report(
     )
     lg = resolve_language(lang, inputs.frame)
     when = generated if generated is not None else _dt.datetime.now().astimezone()
-    from riskgrade.commands.pdf import with_print_css
+    from riskgrade.report.pdf import with_print_css
 
     return with_print_css(
         build_html(
@@ -279,7 +279,7 @@ def write_report(
     """Write the approval report to an HTML file, or a PDF (``.pdf``), atomically.
 
     Parameters are those of :func:`render_report`; ``output`` is the HTML file, or a PDF
-    printed from the same HTML by a headless Chromium (:mod:`riskgrade.commands.pdf`).
+    printed from the same HTML by a headless Chromium (:mod:`riskgrade.report.pdf`).
 
     Returns
     -------
@@ -299,7 +299,7 @@ def write_report(
     )
     out = Path(output)
     if out.suffix.lower() == ".pdf":
-        from riskgrade.commands.pdf import html_to_pdf
+        from riskgrade.report.pdf import html_to_pdf
 
         return html_to_pdf(page, out)
     with atomic_path(out) as tmp:
