@@ -123,7 +123,7 @@ def test_compare_disclose_compliance_rollup_on_samples(graded, tmp_path):
     ]
     assert main([*args, "--measures", str(S / "measures.csv"), "-o", str(comp)]) == 0
     c = read(comp)
-    assert set(c["评估超过一年"]) == {"true"} and "一级缺责任人" in c.columns
+    assert set(c["评估超过一年"]) == {"是"} and "一级缺责任人" in c.columns
     roll = tmp_path / "roll.csv"
     assert main(["rollup", str(graded), "--by", "power_item", "-o", str(roll)]) == 0
     assert read(roll)["风险点数"].astype(int).sum() == len(read(graded))
@@ -243,7 +243,7 @@ def test_accountability_on_samples_and_bad_cases(graded, tmp_path, capsys):
     cases = read(S / "cases.csv")
     assert sorted(a["案件编号"]) == sorted(cases["案件编号"])
     lv3 = a[a["发案时等级"] == "3"]
-    assert (lv3["需复核等级"] == "true").all() and (a[a["发案时等级"] != "3"]["需复核等级"] == "false").all()
+    assert (lv3["需复核等级"] == "是").all() and (a[a["发案时等级"] != "3"]["需复核等级"] == "否").all()
     assert a["责任人"].str.contains("直接责任").all()
     bad = cases.copy()
     bad.loc[1, "风险点编号"] = "RP-nope"

@@ -276,12 +276,24 @@ def canonical_table(frame: pd.DataFrame, kind: str) -> pd.DataFrame:
 
 
 def labelled(frame: pd.DataFrame, lang: str = "zh") -> pd.DataFrame:
-    """Copy of an output table with Chinese headers and values (``lang="zh"``), else as is."""
+    """Copy of an output table with Chinese headers and values (``lang="zh"``), else as is.
+
+    Yes/no columns read 是/否 (empty stays empty).
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> labelled(pd.DataFrame({"within_cap": [True, False], "change": ["raised", "new"]})).to_dict("list")
+    {'未超上限': ['是', '否'], '变动': ['升级', '新增']}
+    """
     if lang != "zh":
         return frame
     from riskgrade.i18n import label_columns
 
     out = frame.copy()
+    for col in out.columns:
+        if pd.api.types.is_bool_dtype(out[col]):
+            out[col] = [None if is_missing(v) else ("是" if v else "否") for v in out[col]]
     for col in ("owners", "measures", "review_reason"):
         if col in out.columns and not pd.api.types.is_numeric_dtype(out[col]):
             out[col] = [v if is_missing(v) else _words_zh(str(v)) for v in out[col]]
