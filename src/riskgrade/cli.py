@@ -215,7 +215,16 @@ def _score(args: argparse.Namespace, err: TextIO) -> int:
     engine = _pick_engine(args, model)
     if engine != "model":
         return _score_engine(args, err, model, engine, t0)
-    inv = read_inventory(args.input, model.config, encoding=args.encoding)
+    import warnings
+
+    from riskgrade.exceptions import DataWarning
+
+    with warnings.catch_warnings():  # the identity warning is one plain line below
+        warnings.simplefilter("ignore", DataWarning)
+        inv = read_inventory(args.input, model.config, encoding=args.encoding)
+    if inv.attrs.get("identity_folds") and not args.quiet:
+        print("riskgrade: warning: some id spellings were normalised ('riskgrade validate' lists them)",
+              file=err)
     if not model.is_fitted:
         model.fit(_fit_rows(inv, model.config, args.on_error))
     result = model.grade(inv, on_error=args.on_error)
@@ -401,11 +410,20 @@ def _rejects_path(out: str) -> Path:
 
 def _validate(args: argparse.Namespace, err: TextIO) -> int:
     from riskgrade.config import default_config, load_config
+    from riskgrade.exceptions import DataWarning
     from riskgrade.io import read_inventory, write_frame
     from riskgrade.schema import find_failures
 
     config = load_config(args.config) if args.config else default_config()
-    inv = read_inventory(args.input, config, encoding=args.encoding)
+    import warnings
+
+    from riskgrade.identity import warning_lines
+
+    with warnings.catch_warnings():  # the identity warnings are listed below, one per line
+        warnings.simplefilter("ignore", DataWarning)
+        inv = read_inventory(args.input, config, encoding=args.encoding)
+    for line in warning_lines(inv, config):
+        print(f"riskgrade: {line}", file=err)
     fc = find_failures(inv, config)
     if len(fc) == 0:
         print(f"riskgrade: {len(inv)} rows, valid", file=err)
