@@ -106,9 +106,11 @@ def test_multiline_cell_across_partition_edge_graded_like_local_engine(tmp_path,
     """A two-line cell across a partition edge: every input row once, nothing injected,
     the cell whole, and the graded file byte for byte the local engine's."""
     from riskgrade.engine import grade_file
+    from riskgrade.engine.csv_blocks import row_ranges
 
     src = tmp_path / "inv.csv"
     n, note = _cell_across_edge(src, 2 * blocksize)
+    assert len(row_ranges(src, blocksize)[1]) > 10  # many partitions
     a, b = tmp_path / "dask.csv", tmp_path / "local.csv"
     s = grade_dask_file(src, a, processes=False, n_workers=2, blocksize=blocksize)
     t = grade_file(src, b)
@@ -153,3 +155,18 @@ def test_zstd_csv_graded_like_the_plain_file_by_local_engine(tmp_path):
     grade_dask_file(packed, tmp_path / "a.csv", processes=False, n_workers=1)
     grade_file(src, tmp_path / "b.csv")
     assert (tmp_path / "a.csv").read_bytes() == (tmp_path / "b.csv").read_bytes()
+
+
+def test_cli_engine_dask_multiline_cell_same_file_as_local(tmp_path, monkeypatch):
+    """``riskgrade score --engine dask`` (small partitions): the local engine's graded file."""
+    from riskgrade.cli import main
+    from riskgrade.engine import dask_backend
+
+    monkeypatch.setattr(dask_backend, "CSV_PARTITION_BYTES", 3000)
+    src = tmp_path / "inv.csv"
+    n, _ = _cell_across_edge(src, 6000)
+    a, b = tmp_path / "dask.csv", tmp_path / "local.csv"
+    assert main(["score", str(src), "-o", str(a), "-q", "--engine", "dask"]) == 0
+    assert main(["score", str(src), "-o", str(b), "-q"]) == 0
+    assert a.read_bytes() == b.read_bytes()
+    assert len(pd.read_csv(a, encoding="utf-8-sig")) == n

@@ -39,7 +39,10 @@ import pandas as pd
 from riskgrade.engine.batch import ready_for_batch
 from riskgrade.exceptions import InventoryValidationError
 
-__all__ = ["fit_weights_dask", "grade_dask", "grade_dask_file"]
+__all__ = ["CSV_PARTITION_BYTES", "fit_weights_dask", "grade_dask", "grade_dask_file"]
+
+#: About how many bytes of a CSV input one partition holds (cut between rows only).
+CSV_PARTITION_BYTES = 64_000_000
 
 
 def _require_dask():
@@ -258,7 +261,7 @@ def grade_dask_file(
     progress: Any = None,
     n_workers: int = 2,
     processes: bool = True,
-    blocksize: int = 64_000_000,
+    blocksize: int | None = None,
 ):
     """Grade an inventory file on a Dask cluster and write the graded file.
 
@@ -282,8 +285,9 @@ def grade_dask_file(
         Called as ``progress("writing", rows_done)``.
     n_workers, processes : int, bool
         Shape of the LocalCluster when no scheduler is given.
-    blocksize : int
-        About how many bytes of a CSV input each partition holds (see :func:`_csv_partitions`).
+    blocksize : int, optional
+        About how many bytes of a CSV input each partition holds (default
+        :data:`CSV_PARTITION_BYTES`); partitions are cut only between rows.
 
     Returns
     -------
@@ -313,7 +317,7 @@ def grade_dask_file(
         if src.is_dir() or src.suffix.lower() in (".parquet", ".pq"):
             ddf = dd.read_parquet(str(src))
         else:
-            ddf = _csv_partitions(dd, src, model, blocksize)
+            ddf = _csv_partitions(dd, src, model, blocksize or CSV_PARTITION_BYTES)
         graded = grade_dask(ddf, model, partitioned_by_unit=partitioned_by_unit)
         frame = graded.compute()
     finally:
