@@ -212,11 +212,11 @@ def _score(args: argparse.Namespace, err: TextIO) -> int:
         result = _with_level_probabilities(model, result, args)
     out = args.output
     if out == "-":
-        from riskgrade.io import _neutralise, _to_table, _write_csv_table
+        from riskgrade.io import frame_to_table, neutralise_formulas, write_csv_table
 
         sys.stdout.flush()
         buf = sys.stdout.buffer
-        _write_csv_table(_neutralise(_to_table(result.frame)), buf)
+        write_csv_table(neutralise_formulas(frame_to_table(result.frame)), buf)
         buf.flush()
     else:
         write_result(result, out)
@@ -247,39 +247,16 @@ def _score(args: argparse.Namespace, err: TextIO) -> int:
 
 
 def _pick_engine(args: argparse.Namespace, model) -> str:
-    """Which engine grades: the DataFrame path ("model") or a batch engine."""
-    from riskgrade.engine import default_memory_limit, parse_memory
-    from riskgrade.model import DATA_FREE_METHODS
-    from riskgrade.weighting.stats import batch_supported
+    """Which engine grades: the DataFrame path ("model") or a batch engine (engine/choice.py)."""
+    from riskgrade.engine.choice import choose_engine, parse_memory
 
     try:
         limit = parse_memory(args.memory_limit) if args.memory_limit else None
+        return choose_engine(
+            args.engine, model, args.input, limit, frame_only=args.output == "-" or bool(args.uncertainty)
+        )
     except ValueError as e:
         raise _UsageError(str(e)) from None
-    needs_frame = (
-        args.output == "-"
-        or args.uncertainty
-        # data-driven weights are computed by the engines, except CRITIC with Spearman ranks
-        or (not model.is_fitted and model.config.weighting.method not in DATA_FREE_METHODS
-            and not batch_supported(model.config.weighting))
-        # calibrated probabilities and supervised scorers are graded on the DataFrame path
-        or model.config.calibration is not None
-        or model.config.scorer is not None
-    )
-    if args.engine == "auto":
-        if needs_frame:
-            return "model"
-        limit = limit or default_memory_limit()
-        size = Path(args.input).stat().st_size if Path(args.input).exists() else 0
-        # the local engine holds about the file size in memory (compacted columns + keys)
-        return "stream" if size > limit else "local"
-    if needs_frame:
-        raise _UsageError(
-            f"--engine {args.engine} writes a file and grades the weighted index (CRITIC with Spearman "
-            "correlation needs a fitted model card); "
-            "it cannot write to '-', add --uncertainty, or use a calibrator or supervised scorer"
-        )
-    return args.engine
 
 
 class _UsageError(Exception):
@@ -410,7 +387,7 @@ def _validate(args: argparse.Namespace, err: TextIO) -> int:
 
 def _sample(args: argparse.Namespace, err: TextIO) -> int:
     from riskgrade.datasets import make_inventory
-    from riskgrade.io import _neutralise, _to_table, _write_csv_table, write_frame
+    from riskgrade.io import frame_to_table, neutralise_formulas, write_csv_table, write_frame
 
     if args.rows < 1:
         print("riskgrade: --rows must be at least 1", file=err)
@@ -421,7 +398,7 @@ def _sample(args: argparse.Namespace, err: TextIO) -> int:
         print(f"riskgrade: {e}", file=err)
         return EXIT_USAGE
     if args.output == "-":
-        _write_csv_table(_neutralise(_to_table(frame)), sys.stdout.buffer)
+        write_csv_table(neutralise_formulas(frame_to_table(frame)), sys.stdout.buffer)
         sys.stdout.buffer.flush()
     else:
         write_frame(frame, args.output, provenance={"generator": "riskgrade.datasets.make_inventory",

@@ -39,6 +39,7 @@ __all__ = [
     "QuotaPolicy",
     "Thresholds",
     "quota_from_order",
+    "quota_sort_keys",
     "unit_caps",
 ]
 
@@ -209,6 +210,38 @@ class QuotaOutcome:
     g_s: np.ndarray
     dem_s: np.ndarray
     exc_s: np.ndarray
+
+
+def quota_sort_keys(
+    group: np.ndarray, score: np.ndarray, tie_keys: list[np.ndarray] | None, id_codes: np.ndarray
+) -> list[np.ndarray]:
+    """The one quota order, as :func:`numpy.lexsort` keys (least significant first).
+
+    Rows are ordered by unit, then score descending, then each tie-break key descending,
+    then risk point id ascending; a missing score or key sorts last. The Grader sorts by
+    these keys; the batch engine's packed-integer sort
+    (:func:`riskgrade.engine.core.grading_order`) and the level-probability engine's shared
+    credit at ties (:mod:`riskgrade.uncertainty.tiles`) are tested against it.
+
+    Parameters
+    ----------
+    group : ndarray of int
+        Unit code of each row.
+    score : ndarray of float
+        Ranking score (higher = riskier).
+    tie_keys : list of ndarray, optional
+        Secondary keys, most significant first.
+    id_codes : ndarray of int
+        Codes of the risk point ids in sorted order of the ids.
+    """
+    keys: list[np.ndarray] = [np.asarray(id_codes)]
+    for k in reversed(tie_keys or []):
+        kk = np.asarray(k, dtype=float)
+        keys.append(-np.where(np.isnan(kk), -np.inf, kk))
+    s = np.asarray(score, dtype=float)
+    keys.append(-np.where(np.isnan(s), -np.inf, s))
+    keys.append(np.asarray(group))
+    return keys
 
 
 def quota_from_order(
@@ -405,13 +438,7 @@ class Grader:
 
         g = _codes(group)
         idc = _codes(ids)
-        keys: list[np.ndarray] = [idc]
-        for k in reversed(tie_keys or []):
-            kk = np.asarray(k, dtype=float)
-            keys.append(-np.where(np.isnan(kk), -np.inf, kk))
-        keys.append(-np.where(np.isnan(score), -np.inf, score))
-        keys.append(g)
-        order = np.lexsort(keys)
+        order = np.lexsort(quota_sort_keys(g, score, tie_keys, idc))
 
         n_groups = int(g.max()) + 1 if n else 0
         qo = quota_from_order(score, g, order, prov, n_groups, self.quota)

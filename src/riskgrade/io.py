@@ -28,7 +28,6 @@ from typing import IO, TYPE_CHECKING, Any
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
 from riskgrade.exceptions import InventoryValidationError
 from riskgrade.schema import COLUMN_ALIASES, TEXT_COLUMNS, canonical_columns, normalise_values
@@ -53,7 +52,7 @@ __all__ = [
 # less CPU and makes the file smaller.
 PARQUET_OPTIONS: dict[str, Any] = {"compression": "zstd", "dictionary_pagesize_limit": 1 << 16}
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _UMASK = os.umask(0)
 os.umask(_UMASK)
 
@@ -96,7 +95,7 @@ def detect_encoding(path: str | Path, sample: int = 1 << 20) -> str:
     return "utf-8"
 
 
-def _text_types(config: RiskModelConfig | None) -> dict[str, pa.DataType]:
+def text_column_types(config: RiskModelConfig | None) -> dict[str, pa.DataType]:
     names = set(TEXT_COLUMNS)
     for alias, canon in COLUMN_ALIASES.items():
         if canon in TEXT_COLUMNS:
@@ -152,13 +151,15 @@ def read_inventory(
         raise FileNotFoundError(f"inventory file not found: {path}")
     suffixes = [s.lower() for s in path.suffixes]
     if ".parquet" in suffixes or ".pq" in suffixes:
+        import pyarrow.parquet as pq  # Parquet support loaded when a Parquet file is met
+
         table = pq.read_table(path)
         attrs = {"source": str(path), "input_sha256": file_sha256(path)}
     else:
         if path.stat().st_size == 0:
             raise _file_error("empty", "the file is empty (no header, no rows)")
         enc = encoding or detect_encoding(path)
-        table = _read_csv(path, enc, config)
+        table = read_csv_table(path, enc, config)
         attrs = {"source": str(path), "input_sha256": file_sha256(path), "encoding": enc}
     frame = table.to_pandas()
     frame.columns = canonical_columns(table.column_names, mapping)
@@ -167,14 +168,14 @@ def read_inventory(
     return frame
 
 
-def _read_csv(path: Path, encoding: str, config: RiskModelConfig | None) -> pa.Table:
+def read_csv_table(path: Path, encoding: str, config: RiskModelConfig | None) -> pa.Table:
     pa_enc = "utf8" if encoding.lower().replace("-", "") in ("utf8", "utf8sig") else encoding
     try:
         return pacsv.read_csv(
             path,
             read_options=pacsv.ReadOptions(encoding=pa_enc, block_size=1 << 24),
             convert_options=pacsv.ConvertOptions(
-                column_types=_text_types(config), strings_can_be_null=True
+                column_types=text_column_types(config), strings_can_be_null=True
             ),
         )
     except pa.ArrowInvalid as err:
@@ -220,14 +221,14 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
         raise
 
 
-def _neutralise(table: pa.Table) -> pa.Table:
+def neutralise_formulas(table: pa.Table) -> pa.Table:
     import pyarrow.compute as pc
 
     cols = []
     for col, field in zip(table.columns, table.schema, strict=True):
         if pa.types.is_string(field.type) or pa.types.is_large_string(field.type):
             risky = pc.starts_with(col, "=")
-            for ch in _FORMULA_START[1:]:
+            for ch in FORMULA_START[1:]:
                 risky = pc.or_(risky, pc.starts_with(col, ch))
             if pc.any(risky).as_py():
                 quote = pa.scalar("'", type=field.type)
@@ -237,7 +238,7 @@ def _neutralise(table: pa.Table) -> pa.Table:
     return pa.table(cols, names=table.column_names)
 
 
-def _to_table(frame: pd.DataFrame) -> pa.Table:
+def frame_to_table(frame: pd.DataFrame) -> pa.Table:
     return pa.Table.from_pandas(frame, preserve_index=False)
 
 
@@ -269,30 +270,32 @@ def write_frame(
     """
     path = Path(path)
     fmt = fmt or ("parquet" if path.suffix.lower() in (".parquet", ".pq") else "csv")
-    table = frame if isinstance(frame, pa.Table) else _to_table(frame)
+    table = frame if isinstance(frame, pa.Table) else frame_to_table(frame)
     prov_json = json.dumps(provenance or {}, ensure_ascii=False, sort_keys=True, indent=2)
     if fmt == "parquet":
         meta = dict(table.schema.metadata or {})
         meta[b"riskgrade"] = prov_json.encode("utf-8")
         table = table.replace_schema_metadata(meta)
         with atomic_path(path) as tmp:
+            import pyarrow.parquet as pq  # Parquet support loaded when a Parquet file is met
+
             pq.write_table(table, tmp, **PARQUET_OPTIONS)
         return path
     if fmt != "csv":
         raise ValueError(f"fmt must be 'csv' or 'parquet', got {fmt!r}")
-    table = _neutralise(table)
+    table = neutralise_formulas(table)
     sidecar = path.with_name(path.name + ".meta.json")
     with atomic_path(path) as tmp:
         with open(tmp, "wb") as fh:
             fh.write(b"\xef\xbb\xbf")
-            _write_csv_table(table, fh)
+            write_csv_table(table, fh)
         if provenance is not None:
             with atomic_path(sidecar) as tmp_meta:
                 tmp_meta.write_text(prov_json + "\n", encoding="utf-8")
     return path
 
 
-def _write_csv_table(table: pa.Table, fh: IO[bytes]) -> None:
+def write_csv_table(table: pa.Table, fh: IO[bytes]) -> None:
     pacsv.write_csv(table, fh, write_options=pacsv.WriteOptions(quoting_style="needed"))
 
 
@@ -327,6 +330,8 @@ def read_provenance(path: str | Path) -> dict[str, Any]:
     """Provenance stored with a result file (Parquet metadata or CSV sidecar)."""
     path = Path(path)
     if path.suffix.lower() in (".parquet", ".pq"):
+        import pyarrow.parquet as pq  # Parquet support loaded when a Parquet file is met
+
         meta = pq.read_schema(path).metadata or {}
         raw = meta.get(b"riskgrade")
         return json.loads(raw) if raw else {}

@@ -23,13 +23,15 @@ from riskgrade.grading import Grader
 from riskgrade.io import read_inventory
 from riskgrade.results import RESULT_COLUMNS, GradingResult
 from riskgrade.schema import find_failures
-from riskgrade.scoring import IndexScorer, index_contributions, index_score
+from riskgrade.weighted_index import index_contributions, index_score
+from riskgrade.weighting.spec import METHODS
 from riskgrade.weighting.stats import weights_from_scores
 
 __all__ = ["MODEL_CARD_FORMAT", "RiskModel"]
 
 MODEL_CARD_FORMAT = "riskgrade-model-card"
-DATA_FREE_METHODS = {"fixed", "ahp", "ahp_group"}
+#: Weighting methods fitted without data (from the registry, riskgrade.weighting.spec.METHODS).
+DATA_FREE_METHODS = frozenset(name for name, m in METHODS.items() if not m.needs_data)
 
 
 class RiskModel:
@@ -129,7 +131,7 @@ class RiskModel:
         # data-driven weights: exact sums shared with the batch engines (same bits)
         weights, details = weights_from_scores(self.config.weighting, F, cat.names)
         weights = pd.Series(weights, dtype=float).reindex(cat.names).fillna(0.0)
-        self._set_weights(weights, details)
+        self.set_weights(weights, details)
         self.training_ = {"n_rows": n_rows, "input_sha256": in_hash}
         if self.config.calibration is not None:
             self._fit_calibrator(None if frame is None else inv, F, y)
@@ -208,11 +210,22 @@ class RiskModel:
         self.training_["calibration_rows"] = int(ok.sum())
         self.training_["calibration_events"] = int(yv[ok].sum())
 
-    def _set_weights(self, weights: pd.Series, details: dict[str, Any]) -> None:
+    def set_weights(self, weights: pd.Series, details: dict[str, Any]) -> None:
+        """Fit the model with weights computed elsewhere (the batch engines' weight pass).
+
+        Parameters
+        ----------
+        weights : pandas.Series
+            One weight per factor of the catalog, indexed by factor name.
+        details : dict
+            The weighting figures kept in the model card (as :meth:`fit` records them).
+        """
         cat = self.catalog
         self.catalog_ = cat
         self.weights_ = weights.astype(float)
         self.weight_details_ = details
+        from riskgrade.scoring import IndexScorer
+
         self.scorer_ = IndexScorer(
             weights=self.weights_.to_numpy(), decimals=self.config.score_decimals
         ).fit(np.zeros((1, len(cat))))
@@ -379,13 +392,37 @@ class RiskModel:
         return p
 
     def _provenance(self, inv: pd.DataFrame, n_graded: int, n_rejected: int) -> dict[str, Any]:
+        return self.provenance(
+            n_graded, n_rejected, input_sha256=inv.attrs.get("input_sha256"), source=inv.attrs.get("source")
+        )
+
+    def provenance(
+        self, n_graded: int, n_rejected: int, *, input_sha256: str | None = None, source: str | None = None
+    ) -> dict[str, Any]:
+        """The provenance written with a graded file (also by the batch engines).
+
+        Parameters
+        ----------
+        n_graded, n_rejected : int
+            Rows graded and rows rejected.
+        input_sha256 : str, optional
+            SHA-256 of the input file.
+        source : str, optional
+            The input's name (its path).
+
+        Returns
+        -------
+        dict
+            Version, config name and hash, input hash and source, catalog, factors,
+            weights, weighting method, thresholds, quota, row counts, result columns.
+        """
         cfg = self.config
         return {
             "riskgrade_version": __version__,
             "config_name": cfg.name,
             "config_sha256": config_hash(cfg),
-            "input_sha256": inv.attrs.get("input_sha256"),
-            "input_source": inv.attrs.get("source"),
+            "input_sha256": input_sha256,
+            "input_source": source,
             "catalog": cfg.catalog.name,
             "factors": self.catalog.names,
             "weights": {k: float(v) for k, v in self.weights_.items()},
@@ -456,7 +493,7 @@ class RiskModel:
             raise ConfigError(
                 f"model card weights miss factor(s) {list(w.index[w.isna()])}", source=source
             )
-        model._set_weights(w, dict(card.get("weight_details", {})))
+        model.set_weights(w, dict(card.get("weight_details", {})))
         model.training_ = dict(card.get("training", {}))
         if "calibrator" in card:
             from riskgrade.calibration import ScoreCalibrator

@@ -196,7 +196,8 @@ VALUE_ALIASES: dict[str, dict[str, str]] = {
     },
 }
 
-_SOURCE_SPLIT = re.compile(r"[;,，、；/|\s]+")
+#: Separators of the identification sources in one cell.
+SOURCE_SPLIT = re.compile(r"[;,，、；/|\s]+")
 
 
 def _norm_name(name: str) -> str:
@@ -246,9 +247,9 @@ def normalise_values(frame: pd.DataFrame) -> pd.DataFrame:
             continue
         s = frame[col]
         if col == "identified_by":
-            mapped = s.map(partial(_map_sources, table=table), na_action="ignore")
+            mapped = s.map(partial(map_sources, table=table), na_action="ignore")
         else:
-            mapped = s.map(partial(_map_value, table=table), na_action="ignore")
+            mapped = s.map(partial(map_value, table=table), na_action="ignore")
         if not mapped.equals(s):
             if out is frame:
                 out = frame.copy()
@@ -256,13 +257,15 @@ def normalise_values(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def _map_value(value: Any, table: dict[str, str]) -> str:
+def map_value(value: Any, table: dict[str, str]) -> str:
+    """One value in its canonical spelling (an alias from ``table``, else lower case)."""
     v = str(value).strip()
     return table.get(v, v.lower())
 
 
-def _map_sources(value: Any, table: dict[str, str]) -> str:
-    parts = [p for p in _SOURCE_SPLIT.split(str(value).strip()) if p]
+def map_sources(value: Any, table: dict[str, str]) -> str:
+    """A list of identification sources (``;``, ``,``, ``、`` ... separated) in canonical spelling."""
+    parts = [p for p in SOURCE_SPLIT.split(str(value).strip()) if p]
     return ";".join(table.get(p, p.lower()) for p in parts)
 
 
@@ -438,7 +441,7 @@ def find_failures(frame: pd.DataFrame, config: RiskModelConfig | None = None) ->
         vals = s.astype(object).to_numpy()
         codes, uniques = pd.factorize(s)  # check each distinct value once
         bad_u = np.array(
-            [any(p not in SOURCES for p in _SOURCE_SPLIT.split(str(v)) if p) for v in uniques],
+            [any(p not in SOURCES for p in SOURCE_SPLIT.split(str(v)) if p) for v in uniques],
             dtype=bool,
         )
         rows = np.flatnonzero((codes >= 0) & bad_u[np.maximum(codes, 0)]) if len(bad_u) else np.array([], int)

@@ -2,7 +2,7 @@
 
 Every function here is row-local (a batch can be cut anywhere) except
 :func:`grading_order`, which sorts the compact per-row keys of a set of whole units.
-The numerics are those of :mod:`riskgrade.scoring` (same functions, same column
+The numerics are those of :mod:`riskgrade.weighted_index` (same functions, same column
 order), so the engine produces the same bits as :meth:`riskgrade.RiskModel.grade`.
 """
 
@@ -16,8 +16,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from riskgrade.schema import VALUE_ALIASES, _map_sources, _map_value, canonical_columns
-from riskgrade.scoring import index_contributions, index_score
+from riskgrade.schema import VALUE_ALIASES, canonical_columns, map_sources, map_value
 
 if TYPE_CHECKING:
     from riskgrade.factors import FactorCatalog
@@ -59,7 +58,7 @@ def canonical_table(table: pa.Table | pa.RecordBatch, mapping: dict[str, str]) -
             continue
         enc = pc.dictionary_encode(arr).combine_chunks()
         values = enc.dictionary.to_pylist()
-        fn = _map_sources if col == "identified_by" else _map_value
+        fn = map_sources if col == "identified_by" else map_value
         mapped = [fn(v, table=aliases) for v in values]
         if mapped == values:
             continue
@@ -115,18 +114,6 @@ def factor_matrix(table: pa.Table, catalog: FactorCatalog) -> np.ndarray:
     for j, f in enumerate(catalog.factors):
         F[:, j] = catalog.transform_one(f, cols)
     return F
-
-
-def score_batch(
-    F: np.ndarray, weights: np.ndarray, decimals: int
-) -> np.ndarray:
-    """Rounded index scores of a factor-score matrix (:func:`riskgrade.scoring.index_score`)."""
-    return index_score(F, weights, decimals=decimals)
-
-
-def contributions(F: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Contributions (:func:`riskgrade.scoring.index_contributions`)."""
-    return index_contributions(F, weights)
 
 
 def score_ints(score: np.ndarray, decimals: int) -> np.ndarray:
@@ -245,8 +232,3 @@ def grading_order(
     lex.append(run)
     order[pos] = rows[np.lexsort(lex)]
     return order
-
-
-def canonical_names(names: Sequence[str], mapping: dict[str, str]) -> list[str]:
-    """Canonical column names (see :func:`riskgrade.schema.canonical_columns`)."""
-    return canonical_columns(names, mapping)

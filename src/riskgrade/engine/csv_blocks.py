@@ -25,6 +25,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from riskgrade.engine.threads import Ordered
+
 __all__ = ["line_blocks", "parallel_csv_tables"]
 
 
@@ -101,8 +103,6 @@ def parallel_csv_tables(
         From the first block (header, inference) at once; from a later block (a value
         that does not fit its column's type) when that block is reached.
     """
-    from riskgrade.engine.sources import Ordered
-
     fh = open(path, "rb")  # noqa: SIM115 - closed by the generator below
     try:
         blocks = line_blocks(fh, block_size)

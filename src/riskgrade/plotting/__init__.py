@@ -3,7 +3,7 @@
 - :mod:`riskgrade.plotting.displays` — weights, level mix per unit, factor heatmap,
   level probabilities, AHP consistency;
 - :mod:`riskgrade.plotting.calibration` — the reliability diagram, re-exported here
-  lazily as :class:`ReliabilityDisplay` (alias ``CalibrationDisplay``).
+  lazily as :class:`ReliabilityDisplay`.
 
 matplotlib (the ``plot`` extra) is imported only when a plot is drawn.
 """
@@ -29,7 +29,7 @@ __all__ = [
 ]
 
 
-_CALIBRATION_NAMES = ("ReliabilityDisplay", "CalibrationDisplay", "ReliabilityDiagramDisplay")
+_CALIBRATION_NAMES = ("ReliabilityDisplay",)
 
 
 def __getattr__(name: str) -> Any:

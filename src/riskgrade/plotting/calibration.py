@@ -5,7 +5,7 @@
 prediction with Wilson 95 % intervals, the diagonal of perfect calibration and, when
 asked, the 95 % band of a perfectly calibrated forecaster with the same predictions
 (outcomes drawn from the predictions), so that deviations inside the band read as noise.
-It is re-exported as ``riskgrade.plotting.ReliabilityDisplay`` (alias ``CalibrationDisplay``).
+It is re-exported as ``riskgrade.plotting.ReliabilityDisplay``.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from riskgrade.calibration.levels import wilson_interval
 from riskgrade.calibration.metrics import ece, equal_mass_bins
 from riskgrade.plotting.axes import new_axes, use_lang_font
 
-__all__ = ["CalibrationDisplay", "ReliabilityDiagramDisplay", "ReliabilityDisplay"]
+__all__ = ["ReliabilityDisplay"]
 
 
 class ReliabilityDisplay:
@@ -118,7 +118,3 @@ class ReliabilityDisplay:
         use_lang_font(fig, self.lang)
         self.ax_, self.figure_ = ax, fig
         return self
-
-
-CalibrationDisplay = ReliabilityDisplay
-ReliabilityDiagramDisplay = ReliabilityDisplay
