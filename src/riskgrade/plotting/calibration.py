@@ -68,7 +68,12 @@ class ReliabilityDisplay:
         name: str | None = None,
         lang: str = "en",
     ) -> ReliabilityDisplay:
-        """Bin predictions and outcomes (equal-mass bins by default)."""
+        """Bin predictions and outcomes (equal-mass bins by default).
+
+        The bins are those of :func:`riskgrade.calibration.ece`: equal predictions share
+        a bin, so with ties there can be fewer than ``n_bins`` points. The result does
+        not depend on the row order.
+        """
         y = np.asarray(y_true, dtype=float).ravel()
         p = np.asarray(y_prob, dtype=float).ravel()
         e = ece(y, p, n_bins=n_bins, strategy=strategy)
@@ -77,6 +82,7 @@ class ReliabilityDisplay:
         t["ci_low"], t["ci_high"] = lo, hi
         if noise_band:
             rng = np.random.default_rng(seed)
+            p = np.sort(p + 0.0)  # outcomes drawn in order of p: the band ignores the row order
             idx = equal_mass_bins(p, n_bins, strategy)
             codes = pd.Index(t["bin"]).get_indexer(idx)
             sims = np.empty((n_resamples, len(t)))
