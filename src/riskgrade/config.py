@@ -71,7 +71,7 @@ class CalibrationSpec(BaseModel):
         sigmoid and beta maps are strictly increasing (no ties, ranks unchanged).
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     method: Literal["auto", "sigmoid", "beta", "isotonic", "venn_abers"] = "auto"
 
@@ -104,7 +104,7 @@ class MLScorerSpec(BaseModel):
         Numeric inventory columns used as further (unconstrained) features.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     estimator: Literal["logistic", "hgb"] = "logistic"
     calibration: Literal["auto", "sigmoid", "beta", "isotonic", "venn_abers"] | None = "auto"
@@ -153,7 +153,7 @@ class RiskModelConfig(BaseModel):
         of the serialised config when not set. Exclusive with ``calibration``.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     schema_version: Literal[1] = 1
     name: str = "default"

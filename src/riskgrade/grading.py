@@ -73,7 +73,7 @@ class Thresholds(BaseModel):
         of violation. Ranking for the quota always uses the score.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     level_1: float = 0.60
     level_2: float = 0.35
@@ -111,7 +111,7 @@ class QuotaPolicy(BaseModel):
         Switch the quota off (provisional levels are final).
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     max_share: float = Field(default=0.10, ge=0.0, le=1.0)
     by: str = "unit_id"

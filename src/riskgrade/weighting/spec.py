@@ -52,7 +52,7 @@ Judgements = dict[str, float] | list[list[float | None]]
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class AHPSpec(_Frozen):
