@@ -21,7 +21,7 @@ from riskgrade.exceptions import (
 from riskgrade.factors import FactorCatalog
 from riskgrade.grading import Grader
 from riskgrade.io import read_inventory
-from riskgrade.results import RESULT_COLUMNS, GradingResult
+from riskgrade.results import RESULT_COLUMNS, GradingResult, reject_reasons
 from riskgrade.schema import find_failures
 from riskgrade.weighted_index import index_contributions, index_score
 from riskgrade.weighting.spec import METHODS
@@ -301,11 +301,7 @@ class RiskModel:
                     fc if on_error == "raise" else fc[file_level], n_rows=len(inv)
                 )
             bad_rows = np.unique(fc["row"].to_numpy(dtype=np.int64))
-            reasons = (
-                fc.assign(r=fc["column"].astype(str) + ":" + fc["reason"].astype(str))
-                .groupby("row", sort=True)["r"]
-                .agg(lambda s: ";".join(sorted(set(s))))
-            )
+            reasons = reject_reasons(fc)
             rejected = inv.iloc[bad_rows].copy()
             rejected.insert(0, "row", bad_rows)
             rejected["reject_reasons"] = reasons.reindex(bad_rows).to_numpy()

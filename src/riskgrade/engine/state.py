@@ -25,6 +25,7 @@ from riskgrade.engine.compact import restore
 from riskgrade.engine.core import as_float
 from riskgrade.engine.sources import Source
 from riskgrade.engine.units import UnitCodes
+from riskgrade.results import reject_reasons
 
 __all__ = ["EngineSummary", "Pass1Result", "Progress", "RunState"]
 
@@ -164,10 +165,7 @@ class RunState:
     def reasons_for(self, row: int) -> str:
         """The reject reasons of input row ``row`` (``column:reason;...``)."""
         if not self.reasons and self.fc_all is not None:
-            fc = self.fc_all
-            r = fc.assign(r=fc["column"].astype(str) + ":" + fc["reason"].astype(str))
-            agg = r.groupby("row", sort=True)["r"].agg(lambda s: ";".join(sorted(set(s))))
-            self.reasons = {int(k): v for k, v in agg.items()}
+            self.reasons = {int(k): v for k, v in reject_reasons(self.fc_all).items()}
         return self.reasons.get(row, "")
 
     def tie_keys_at(self, rows: np.ndarray) -> list[np.ndarray]:
