@@ -40,6 +40,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "riskgrade.grading",
             "riskgrade.results",
             "riskgrade.calibration",
+            "riskgrade.identity",
         ),
     ),
     ("config", ("riskgrade.config",)),
@@ -52,6 +53,12 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "riskgrade.i18n",
             "riskgrade.persistence",
             "riskgrade.datasets",
+            "riskgrade.model_card",
+            "riskgrade.outputs",
+            # the CSV block reader is shared by io.read_inventory and the batch engines
+            # (its place is formats/ once that exists); it needs only the ordered pool
+            "riskgrade.engine.csv_blocks",
+            "riskgrade.engine.pool",
         ),
     ),
     ("model", ("riskgrade.ml", "riskgrade.model")),
@@ -65,7 +72,7 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "riskgrade.plotting",
         ),
     ),
-    ("front doors", ("riskgrade", "riskgrade.cli", "riskgrade.__main__")),
+    ("front doors", ("riskgrade", "riskgrade.cli", "riskgrade.cli_guard", "riskgrade.__main__")),
 ]
 
 

@@ -118,6 +118,27 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code.
 
+    Output paths are checked before any work and every output of a run is committed at
+    its end, or none (:mod:`riskgrade.cli_guard`); ``SIGTERM`` exits with 143.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Arguments (default ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        Exit code (see the module notes).
+    """
+    from riskgrade.cli_guard import guarded
+
+    return guarded(_main, _parser(), argv)
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; return the exit code.
+
     Parameters
     ----------
     argv : sequence of str, optional
@@ -204,7 +225,16 @@ def _score(args: argparse.Namespace, err: TextIO) -> int:
     engine = _pick_engine(args, model)
     if engine != "model":
         return _score_engine(args, err, model, engine, t0)
-    inv = read_inventory(args.input, model.config, encoding=args.encoding)
+    import warnings
+
+    from riskgrade.exceptions import DataWarning
+
+    with warnings.catch_warnings():  # the identity warning is one plain line below
+        warnings.simplefilter("ignore", DataWarning)
+        inv = read_inventory(args.input, model.config, encoding=args.encoding)
+    if inv.attrs.get("identity_folds") and not args.quiet:
+        print("riskgrade: warning: some id spellings were normalised ('riskgrade validate' lists them)",
+              file=err)
     if not model.is_fitted:
         model.fit(_fit_rows(inv, model.config, args.on_error))
     result = model.grade(inv, on_error=args.on_error)
@@ -367,11 +397,20 @@ def _rejects_path(out: str) -> Path:
 
 def _validate(args: argparse.Namespace, err: TextIO) -> int:
     from riskgrade.config import default_config, load_config
+    from riskgrade.exceptions import DataWarning
     from riskgrade.io import read_inventory, write_frame
     from riskgrade.schema import find_failures
 
     config = load_config(args.config) if args.config else default_config()
-    inv = read_inventory(args.input, config, encoding=args.encoding)
+    import warnings
+
+    from riskgrade.identity import warning_lines
+
+    with warnings.catch_warnings():  # the identity warnings are listed below, one per line
+        warnings.simplefilter("ignore", DataWarning)
+        inv = read_inventory(args.input, config, encoding=args.encoding)
+    for line in warning_lines(inv, config):
+        print(f"riskgrade: {line}", file=err)
     fc = find_failures(inv, config)
     if len(fc) == 0:
         print(f"riskgrade: {len(inv)} rows, valid", file=err)

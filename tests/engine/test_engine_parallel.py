@@ -18,7 +18,8 @@ import riskgrade as rg
 import riskgrade.engine.output as output_mod
 from riskgrade.engine import grade_file
 from riskgrade.engine.compact import compact, restore
-from riskgrade.engine.threads import Ordered, prefetch
+from riskgrade.engine.pool import Ordered
+from riskgrade.engine.threads import prefetch
 from riskgrade.engine.writers import Writer, format_csv, neutralise
 from riskgrade.io import write_frame, write_result
 

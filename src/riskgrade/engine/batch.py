@@ -40,6 +40,7 @@ import pandas as pd
 import pyarrow as pa
 
 from riskgrade.engine.choice import batch_blocker, default_memory_limit, parse_memory
+from riskgrade.engine.memory import release_unused, system_allocator
 from riskgrade.engine.output import score_and_contributions, write_output
 from riskgrade.engine.pass1 import run_pass1
 from riskgrade.engine.rank import rank_units
@@ -48,6 +49,7 @@ from riskgrade.engine.state import EngineSummary, Progress, RunState
 from riskgrade.engine.weights import EngineWeightPass
 from riskgrade.engine.writers import Writer, neutralise
 from riskgrade.io import atomic_path
+from riskgrade.outputs import check_outputs, clean_stale, run_outputs, spill_prefix, together
 from riskgrade.results import RESULT_COLUMNS
 from riskgrade.weighting.stats import needs_data
 
@@ -162,6 +164,9 @@ def grade_file(
     block = _LOCAL_BLOCK if engine == "local" else int(min(_LOCAL_BLOCK, max(1 << 14, budget // 128)))
     if batch_bytes is not None:
         block = int(batch_bytes)
+    paths = run_outputs(output, fmt, rejects, audit)
+    check_outputs({"input": source if isinstance(source, str | Path) else None}, paths)
+    clean_stale(Path(p).parent for p in paths.values() if p is not None)
     threads = min(2, os.cpu_count() or 1)  # UTF-8 CSV blocks are parsed in parallel
     src = Source(source, model.config, encoding=encoding, block_size=block, threads=threads)
     run = RunState.start(model, src, engine, budget, on_error, progress)
@@ -169,16 +174,17 @@ def grade_file(
         run.weight_pass = EngineWeightPass(run)
     with contextlib.ExitStack() as stack:
         if engine == "stream":
-            stack.enter_context(_system_allocator())
-        tmpdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="riskgrade-")))
+            stack.enter_context(system_allocator())
+        tmpdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=spill_prefix())))
+        stack.enter_context(together())  # every output renamed at the end, or none
         run.tmpdir = tmpdir
         get_hash, _ = input_hash(src)
         run_pass1(run)
         if run.weight_pass is not None:
             run.weight_pass.finish()
-        _release_unused()  # pass-1 buffers (reader read-ahead, batches in flight)
+        release_unused()  # pass-1 buffers (reader read-ahead, batches in flight)
         rank_units(run)
-        _release_unused()  # sort temporaries
+        release_unused()  # sort temporaries
         summary = run.summary
         prov = model.provenance(
             run.summary.rows_graded,
@@ -207,9 +213,8 @@ def grade_file(
             if rej_rows:
                 from riskgrade.io import write_frame
 
-                rp = Path(rejects) if rejects else out.with_name(
-                    (out.name[: -len(out.suffix)] if out.suffix else out.name) + ".rejects.csv"
-                )
+                rp = paths["rejects"]
+                assert rp is not None
                 write_frame(pa.concat_tables(rej_rows, promote_options="permissive"), rp)
         else:
             write_output(run, None, [])
@@ -221,50 +226,6 @@ def grade_file(
     return summary
 
 
-@contextlib.contextmanager
-def _system_allocator() -> Any:
-    """Arrow allocations from the C library's allocator for the duration of a stream run.
-
-    pyarrow's default allocator (mimalloc) keeps freed memory cached per thread; with
-    several threads that cache alone is a large part of a small budget. The system
-    allocator returns it (figures: benchmarks/README.md, "Engine memory notes"). The
-    previous default is restored afterwards; buffers remember the pool they came from.
-    """
-    previous = pa.default_memory_pool()
-    pa.set_memory_pool(pa.system_memory_pool())
-    _fixed_mmap_threshold()
-    try:
-        yield
-    finally:
-        pa.set_memory_pool(previous)
-
-
-def _fixed_mmap_threshold() -> None:
-    """glibc: serve allocations of 128 KiB and more by ``mmap`` from now on.
-
-    glibc raises its ``mmap`` threshold (up to 32 MiB) each time a large block is freed,
-    after which large temporaries stay in the heap and are not given back; a fixed
-    threshold returns them at once (figures: benchmarks/README.md, "Engine memory notes").
-    Process-wide and permanent (glibc's own default without the dynamic raise); nothing
-    happens on other C libraries.
-    """
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").mallopt(-3, 128 * 1024)  # M_MMAP_THRESHOLD
-    except (OSError, AttributeError):  # pragma: no cover - not glibc
-        pass
-
-
-def _release_unused() -> None:
-    """Hand freed memory back to the system between phases (peak RSS, not only heap use)."""
-    pa.default_memory_pool().release_unused()
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # pragma: no cover - not glibc
-        pass
 
 
 __all__ += ["RESULT_COLUMNS", "neutralise", "score_and_contributions"]

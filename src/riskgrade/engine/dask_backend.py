@@ -67,10 +67,13 @@ def _with_rows(ddf):
 
 def _validated(part: pd.DataFrame, model: Any) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Normalised rows, their input positions and factor scores (raises on invalid rows)."""
+    from riskgrade.identity import fold_frame
     from riskgrade.schema import find_failures, normalise_values
 
     rows = part["_row"].to_numpy()
     inv = normalise_values(part.drop(columns="_row").reset_index(drop=True))
+    inv = fold_frame(inv, model.config)
+    inv.attrs = {}
     fc = find_failures(inv, model.config)
     fc = fc[fc["reason"] != "duplicate_id"]  # checked over the whole input
     if len(fc):
@@ -307,11 +310,15 @@ def grade_dask_file(
         if src.is_dir() or src.suffix.lower() in (".parquet", ".pq"):
             ddf = dd.read_parquet(str(src))
         else:
+            from riskgrade.engine.csv_blocks import compression_of
             from riskgrade.io import text_column_types
 
             text = {k: "string" for k in text_column_types(model.config)}
-            ddf = dd.read_csv(str(src), dtype=text, blocksize="64MB", encoding="utf-8-sig",
-                              assume_missing=True)
+            # a compressed file cannot be split: one partition (gzip, zstd by their first bytes)
+            codec = compression_of(src)
+            ddf = dd.read_csv(str(src), dtype=text, blocksize=None if codec else "64MB",
+                              compression={"gzip": "gzip", "zstd": "zstd"}.get(codec or ""),
+                              encoding="utf-8-sig", assume_missing=True)
             ddf = ddf.astype({c: object for c in ddf.columns if c in text})
         graded = grade_dask(ddf, model, partitioned_by_unit=partitioned_by_unit)
         frame = graded.compute()

@@ -28,8 +28,8 @@ import pyarrow.compute as pc
 
 from riskgrade.engine.compact import restore
 from riskgrade.engine.core import FLAG_DEMOTED, FLAG_EXCEPTION, FLAG_TIE, factor_matrix
+from riskgrade.engine.pool import Ordered
 from riskgrade.engine.rank import REC
-from riskgrade.engine.threads import Ordered
 from riskgrade.engine.writers import Writer, format_csv
 from riskgrade.exceptions import DataWarning
 from riskgrade.grading import provisional_levels
@@ -367,7 +367,8 @@ def _reject(run: RunState, t: pa.Table, sel: np.ndarray, r0: int, rejected: list
 def _spec(run: RunState, t: pa.Table) -> OutputSpec:
     names = run.catalog.names
     added = [*RESULT_NAMES, *(f"factor_{n}" for n in names), *(f"contrib_{n}" for n in names)]
-    clash = tuple(c for c in added if c in t.column_names)
+    have = set(t.column_names)
+    clash = tuple(c for c in added if c in have)
     if clash:
         warnings.warn(
             f"input already has result column(s) {list(clash)}; they are replaced", DataWarning,

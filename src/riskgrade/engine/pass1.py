@@ -20,9 +20,10 @@ from riskgrade.engine.compact import compact
 from riskgrade.engine.core import as_float, factor_matrix, score_ints
 from riskgrade.engine.hashing import id_hashes
 from riskgrade.engine.ids import duplicates, sorted_failures
+from riskgrade.engine.pool import Ordered
 from riskgrade.engine.sources import TypesChanged
 from riskgrade.engine.state import Pass1Result, RunState
-from riskgrade.engine.threads import Ordered, prefetch
+from riskgrade.engine.threads import prefetch
 from riskgrade.engine.units import UnitCodes
 from riskgrade.exceptions import InventoryValidationError
 from riskgrade.schema import find_failures
@@ -39,13 +40,15 @@ def run_pass1(state: RunState) -> None:
     InventoryValidationError
         With ``on_error="raise"``, when any row fails validation or an id repeats.
     """
-    for _attempt in range(3):
+    passes = 0  # passes without a newly pinned column type (a pin ends with every column pinned)
+    while passes < 3:
         try:
             _read(state)
-        except TypesChanged:
-            if state.src.kind != "csv" or not state.src.pin_types():
+        except TypesChanged as err:
+            if state.src.kind != "csv" or not state.src.pin_types(err):
                 raise
             continue
+        passes += 1
         dups = duplicates(state)
         if state.on_error == "raise" and state.p1.failures and dups is None:
             raise InventoryValidationError(sorted_failures(state.p1.failures), n_rows=state.p1.rows_in)
@@ -61,6 +64,7 @@ def run_pass1(state: RunState) -> None:
 def _read(state: RunState) -> None:
     """One reading of the input: batches prepared in worker threads, absorbed in order."""
     state.units = UnitCodes()
+    state.types0 = None  # a new pass may read with pinned types
     if state.weight_pass is not None:
         state.weight_pass.reset()
     p1 = Pass1Result()

@@ -1,9 +1,9 @@
 """Re-readable sources of the batch engine: canonical record batches from a file or a table.
 
 Sources yield canonical batches (column aliases mapped, enumeration values normalised)
-from CSV (parallel blocks, :mod:`riskgrade.engine.csv_blocks`, or pyarrow's streaming
-reader), Parquet or an in-memory table. Writers are in :mod:`riskgrade.engine.writers`,
-the compaction of kept batches in :mod:`riskgrade.engine.compact`.
+from CSV (blocks parsed in threads, :mod:`riskgrade.engine.csv_blocks`), Parquet or an
+in-memory table. Writers are in :mod:`riskgrade.engine.writers`, the compaction of kept
+batches in :mod:`riskgrade.engine.compact`.
 """
 
 from __future__ import annotations
@@ -16,11 +16,12 @@ from typing import Any
 
 import pandas as pd
 import pyarrow as pa
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from riskgrade.engine.core import canonical_table
-from riskgrade.io import detect_encoding, read_csv_table, text_column_types
+from riskgrade.engine.csv_blocks import csv_tables, pin_failing
+from riskgrade.exceptions import InventoryValidationError
+from riskgrade.io import detect_encoding, read_csv_file, text_column_types
 
 __all__ = ["Source", "TypesChanged", "input_hash"]
 
@@ -52,7 +53,7 @@ class Source:
             self.kind = "parquet" if (".parquet" in sfx or ".pq" in sfx) else "csv"
             if self.kind == "csv":
                 if self.path.stat().st_size == 0:
-                    read_csv_table(self.path, "utf-8", config)  # raises the 'empty' failure
+                    read_csv_file(self.path, "utf-8", config)  # raises the 'empty' failure
                 # a smaller sample than the default 1 MiB when the budget is small
                 self.encoding = encoding or detect_encoding(self.path, sample=min(1 << 20, 8 * block_size))
 
@@ -66,85 +67,63 @@ class Source:
         if self.table is not None:
             rows = max(1, self.block_size // 64)
             for b in self.table.to_batches(max_chunksize=rows):
-                yield canonical_table(b, self.mapping)
+                yield canonical_table(b, self.mapping, self.config)
             return
         assert self.path is not None
         if self.kind == "parquet":
             pf = pq.ParquetFile(self.path)
             rows = max(1, self.block_size // 128)
             for b in pf.iter_batches(batch_size=rows):
-                yield canonical_table(b, self.mapping)
+                yield canonical_table(b, self.mapping, self.config)
             return
-        enc = self.encoding
-        pa_enc = "utf8" if enc.lower().replace("-", "") in ("utf8", "utf8sig") else enc
         types_ = dict(text_column_types(self.config))
         types_.update(self.pinned)
-        if pa_enc == "utf8" and self.threads:
-            yield from self._parallel_batches(types_, enc)
-            return
-        yield from self._streaming_batches(types_, enc, pa_enc)
-
-    def _parallel_batches(self, types_: dict[str, pa.DataType], enc: str) -> Iterator[pa.Table]:
-        """UTF-8 CSV: blocks parsed in threads (:mod:`riskgrade.engine.csv_blocks`), renamed there."""
-        from riskgrade.engine.csv_blocks import parallel_csv_tables
-
-        assert self.path is not None
         try:
-            tables = parallel_csv_tables(
-                self.path, block_size=self.block_size, column_types=types_, threads=self.threads,
-                finish=lambda t: canonical_table(t, self.mapping),
+            tables = csv_tables(
+                self.path, encoding=self.encoding, column_types=types_, block_size=self.block_size,
+                threads=self.threads, finish=lambda t: canonical_table(t, self.mapping, self.config),
             )
-        except pa.ArrowInvalid as err:
-            read_csv_table(self.path, enc, self.config)  # raises the file-level failure
-            raise TypesChanged(str(err)) from None  # pragma: no cover
-        if tables is None:  # no "\n" line end in the first block
-            yield from self._streaming_batches(types_, enc, "utf8")
-            return
+        except (pa.ArrowInvalid, OSError, UnicodeError) as err:
+            self._file_failure(err)
         try:
             yield from tables
         except pa.ArrowInvalid as err:
-            raise TypesChanged(str(err)) from None
+            raise TypesChanged(str(err)) from err
+        except (OSError, UnicodeError) as err:  # a corrupt compressed stream, undecodable text
+            self._file_failure(err)
 
-    def _streaming_batches(self, types_: dict[str, pa.DataType], enc: str, pa_enc: str) -> Iterator[pa.Table]:
+    def _file_failure(self, err: BaseException) -> None:
+        """Raise the file-level failure of a file that cannot be parsed (as ``read_inventory``)."""
         assert self.path is not None
-        try:
-            reader = pacsv.open_csv(
-                self.path,
-                read_options=pacsv.ReadOptions(encoding=pa_enc, block_size=self.block_size),
-                convert_options=pacsv.ConvertOptions(column_types=types_, strings_can_be_null=True),
-            )
-        except pa.ArrowInvalid as err:
-            read_csv_table(self.path, enc, self.config)  # raises the file-level failure
-            raise TypesChanged(str(err)) from None  # pragma: no cover
-        for b in _csv_batches(reader):
-            yield canonical_table(b, self.mapping)
+        read_csv_file(self.path, self.encoding, self.config)
+        raise InventoryValidationError(_parse_failure(str(err)), n_rows=0)  # pragma: no cover
 
-    def pin_types(self) -> bool:
-        """After a type change mid-file: read numeric columns as float64 / text from then on."""
+    def pin_types(self, err: BaseException | None = None) -> bool:
+        """After a type change mid-file: pin the failing column to its whole-file type.
+
+        Returns ``True`` when a type was pinned (read again); otherwise raises the
+        file-level failure (a file that cannot be parsed is invalid input).
+        """
         assert self.path is not None and self.kind == "csv"
-        t = read_csv_table(self.path, self.encoding, self.config)  # whole-file inference, rare path
-        pinned = {}
-        for name, typ in zip(t.column_names, t.schema.types, strict=True):
-            if not pa.types.is_string(typ):
-                pinned[name] = typ
-        changed = pinned != self.pinned
-        self.pinned = pinned
-        return changed
+        cause = err.__cause__ if err is not None and err.__cause__ is not None else err
+        if cause is not None:
+            try:
+                if pin_failing(self.path, self.encoding, cause, self.pinned):
+                    return True
+            except (pa.ArrowInvalid, OSError, UnicodeError):
+                pass
+        self._file_failure(cause if cause is not None else TypesChanged("type change"))
+        return False  # pragma: no cover - _file_failure raises
+
+
+def _parse_failure(message: str) -> pd.DataFrame:
+    return pd.DataFrame({"row": pd.array([pd.NA], dtype="Int64"), "risk_point_id": [None], "column": [""],
+                         "value": [None], "reason": ["wrong_type"],
+                         "message": [f"cannot parse CSV: {message}"]})
 
 
 class TypesChanged(Exception):
     """The streaming CSV reader met a value that does not fit the inferred type."""
-
-
-def _csv_batches(reader: Any) -> Iterator[pa.RecordBatch]:
-    while True:
-        try:
-            b = reader.read_next_batch()
-        except StopIteration:
-            return
-        except pa.ArrowInvalid as err:
-            raise TypesChanged(str(err)) from None
-        yield b
 
 
 def input_hash(source: Source) -> tuple[Callable[[], str | None], threading.Thread | None]:
