@@ -70,6 +70,9 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "riskgrade.governance",
             "riskgrade.report",
             "riskgrade.plotting",
+            "riskgrade.commands",
+            # the control-cycle demonstration data is graded by a model
+            "riskgrade.datasets.cycle",
         ),
     ),
     ("front doors", ("riskgrade", "riskgrade.cli", "riskgrade.cli_guard", "riskgrade.__main__")),
@@ -123,7 +126,9 @@ def layer_of(module: str) -> int:
     best, best_len = -1, -1
     for i, (_, prefixes) in enumerate(LAYERS):
         for p in prefixes:
-            if (module == p or module.startswith(p + ".")) and len(p) > best_len:
+            # the package root "riskgrade" names its __init__ only, not everything below it
+            nested = p != "riskgrade" and module.startswith(p + ".")
+            if (module == p or nested) and len(p) > best_len:
                 best, best_len = i, len(p)
     return best
 
