@@ -39,7 +39,8 @@ def test_invalid_input_exit_3_and_nothing_written(tmp_path, capsys):
     assert not out.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv"]
     err = capsys.readouterr().err
-    assert "row 5" in err and "out_of_scale" in err and "nothing written" in err
+    # data row 5 (0-based) is line 7 of the file: the header is line 1
+    assert "row 7" in err and "out_of_scale" in err and "nothing written" in err
 
 
 def test_quarantine_writes_rejects(tmp_path, capsys):

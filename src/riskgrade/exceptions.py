@@ -83,12 +83,17 @@ class InventoryValidationError(RiskgradeError, ValueError):
         if self.n_rows is not None:
             head += f" of {self.n_rows}"
         lines = [head]
-        for rec in fc.head(limit).itertuples(index=False):
-            where = "file" if pd.isna(rec.row) else f"row {int(rec.row)}"
-            rid = "" if pd.isna(rec.risk_point_id) else f" ({rec.risk_point_id})"
+        has_src = "source_row" in fc and "header" in fc
+        for rec in fc.head(limit).to_dict("records"):
+            row = rec["source_row"] if has_src else rec["row"]
+            where = "file" if pd.isna(row) else f"row {int(row)}"
+            rid = "" if pd.isna(rec["risk_point_id"]) else f" ({rec['risk_point_id']})"
+            if has_src and rec["header"] != rec["column"]:
+                lines.append(f"  {where}{rid}, value {rec['value']!r}: [{rec['reason']}] {rec['message']}")
+                continue
             lines.append(
-                f"  {where}{rid}, column {rec.column!r}, value {rec.value!r}: "
-                f"[{rec.reason}] {rec.message}"
+                f"  {where}{rid}, column {rec['column']!r}, value {rec['value']!r}: "
+                f"[{rec['reason']}] {rec['message']}"
             )
         if n > limit:
             lines.append(f"  ... and {n - limit} more (see .failure_cases)")
