@@ -120,6 +120,7 @@ class EngineSummary:
     units: int = 0
     units_over_cap: int = 0
     demoted: int = 0
+    small_units: int = 0  # units whose share cap is 0 (too few points for one level-one point)
     seconds: float = 0.0
     groups: int = 1
     audit: pd.DataFrame | None = None
@@ -188,6 +189,7 @@ def grade_file(
     fmt: str | None = None,
     progress: Progress | None = None,
     batch_bytes: int | None = None,
+    view: Any = None,
 ) -> EngineSummary:
     """Grade an inventory file and write the graded file.
 
@@ -221,6 +223,10 @@ def grade_file(
     batch_bytes : int, optional
         Size of the record batches read (CSV block size; rows are derived from it for
         Parquet and tables). Default 4 MiB in memory, 1/128 of the budget streaming.
+    view : riskgrade.output_view.OutputView, optional
+        Which columns the written file holds and their headers (the CLI's default:
+        the input columns plus five result columns); ``None`` writes every column
+        under canonical names.
 
     Returns
     -------
@@ -245,6 +251,7 @@ def grade_file(
     threads = min(2, os.cpu_count() or 1)  # UTF-8 CSV blocks are parsed in parallel
     src = _Source(source, model.config, encoding=encoding, block_size=block, threads=threads)
     run = _Run(model, src, engine, budget, on_error, progress)
+    run.view = view
     with contextlib.ExitStack() as stack:
         if engine == "stream":
             stack.enter_context(_system_allocator())
@@ -335,6 +342,7 @@ class _Run:
         self.extra_bad: pd.DataFrame | None = None
         self.ipc_path: Path | None = None
         self.types0: dict[str, pa.DataType] | None = None
+        self.view: Any = None  # riskgrade.output_view.OutputView of the written file
         # local engine: kept batches and, per batch, the first good-row index and the
         # positions of the good rows (None when all are good)
         self.batches: list[pa.Table] = []
@@ -540,6 +548,9 @@ class _Run:
         _release_unused()  # pass-1 buffers (reader read-ahead, batches in flight)
         rank_units(self)
         _release_unused()  # sort temporaries
+        n_u = np.asarray(self.n_u)
+        caps = self.quota_policy.cap(n_u) if len(n_u) else n_u
+        self.summary.small_units = int(np.sum((n_u > 0) & (caps == 0)))
 
     # ------------------------------------------------------------------ pass 2
     def pass2(self, writer: _Writer | None, rejected: list[pa.Table]) -> None:

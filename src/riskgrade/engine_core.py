@@ -16,6 +16,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from riskgrade.inventory_forms import convert_table
 from riskgrade.schema import VALUE_ALIASES, _map_sources, _map_value, canonical_columns
 from riskgrade.scoring import index_contributions, index_score
 
@@ -47,7 +48,8 @@ def canonical_table(table: pa.Table | pa.RecordBatch, mapping: dict[str, str]) -
     """
     if isinstance(table, pa.RecordBatch):
         table = pa.Table.from_batches([table])
-    names = canonical_columns(table.column_names, mapping)
+    raw_headers = list(table.column_names)
+    names = canonical_columns(raw_headers, mapping)
     table = table.rename_columns(names)
     if len(set(names)) != len(names):
         return table  # duplicate columns: validation reports them
@@ -65,7 +67,7 @@ def canonical_table(table: pa.Table | pa.RecordBatch, mapping: dict[str, str]) -
             continue
         new = pc.take(pa.array(mapped, type=arr.type), enc.indices)
         table = table.set_column(names.index(col), col, new)
-    return table
+    return convert_table(table, raw_headers)
 
 
 def as_float(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:

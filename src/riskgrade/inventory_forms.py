@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from riskgrade.units import column_kinds, convert_columns, header_units
+from riskgrade.units import column_kinds, convert_columns, convert_values, header_scale, header_units
 
 if TYPE_CHECKING:
     from riskgrade.config import RiskModelConfig
@@ -88,3 +88,58 @@ def user_header(frame: pd.DataFrame, column: str) -> str:
     """The header the user wrote for a canonical column (the canonical name if unknown)."""
     heads = frame.attrs.get("column_headers") or {}
     return str(heads.get(column, column))
+
+
+_DEFAULT_KINDS: dict[str, str] = {}
+
+
+def _default_kinds() -> dict[str, str]:
+    if not _DEFAULT_KINDS:
+        from riskgrade.catalogs import sichuan_2012
+
+        _DEFAULT_KINDS.update(column_kinds(sichuan_2012()))
+    return _DEFAULT_KINDS
+
+
+def convert_table(table: Any, raw_headers: list[str], kinds: dict[str, str] | None = None) -> Any:
+    """Convert units and number forms of an Arrow batch with canonical names (batch engine).
+
+    Each distinct value is parsed once. Under a ``%`` header plain numbers are read as
+    per-cent points in every batch (a batch cannot see the whole column), so a
+    fraction there is refused rather than read differently from batch to batch.
+    Converted columns become float64; a column with a value that could be read two
+    ways stays text (converted values written as their shortest decimal), so the
+    validator reports that cell.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    kinds = kinds or _default_kinds()
+    names = table.column_names
+    units = header_units(raw_headers, names)
+    for col in names:
+        kind = kinds.get(col)
+        if kind is None:
+            continue
+        _h, unit = units.get(col, (col, None))
+        scale, problem = header_scale(kind, unit)
+        arr = table.column(col)
+        text = pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)
+        numeric = pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type)
+        if problem is not None or not (text or (numeric and scale is not None)):
+            continue
+        if numeric and scale == 1 and kind != "share":
+            continue
+        enc = pc.dictionary_encode(arr).combine_chunks()
+        distinct = np.asarray(enc.dictionary.to_pylist(), dtype=object)
+        conv = convert_values(distinct, kind, unit, percent_points=True)
+        if not conv.converted and not text:
+            continue
+        ok = not conv.failures and all(v is None or isinstance(v, float) for v in conv.values)
+        if ok:
+            vals = pa.array([None if v is None else float(v) for v in conv.values], type=pa.float64())
+        else:
+            vals = pa.array([None if v is None else (repr(v) if isinstance(v, float) else str(v))
+                             for v in conv.values], type=pa.string())
+        table = table.set_column(names.index(col), col, pc.take(vals, enc.indices))
+    return table

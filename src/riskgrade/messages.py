@@ -99,7 +99,9 @@ def _label(column: str) -> str:
     return lab
 
 
-def localise_failures(fc: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
+def localise_failures(
+    fc: pd.DataFrame, frame: pd.DataFrame, zh: dict[tuple[int, str], str] | None = None
+) -> pd.DataFrame:
     """Add ``source_row``, ``header`` and ``message_zh``; name user headers in ``message``.
 
     Parameters
@@ -108,6 +110,8 @@ def localise_failures(fc: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
         Failure cases of :func:`riskgrade.schema.find_failures` (``row`` 0-based).
     frame : pandas.DataFrame
         The inventory they were found in (its attrs give the user's headers and rows).
+    zh : dict, optional
+        ``{(row, column): Chinese detail}`` added to the Chinese message of that cell.
     """
     from riskgrade.inventory_forms import source_rows
 
@@ -120,9 +124,10 @@ def localise_failures(fc: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
     header = [str(heads.get(str(c), c)) for c in fc["column"]]
     fc["header"] = header
     en = []
-    zh = []
-    for c, h, reason, msg, v in zip(fc["column"], header, fc["reason"], fc["message"], fc["value"],
-                                    strict=True):
+    out_zh: list[str] = []
+    zh = zh or {}
+    for r, c, h, reason, msg, v in zip(rows, fc["column"], header, fc["reason"], fc["message"],
+                                       fc["value"], strict=True):
         c = str(c)
         where = h if h == c or not c else f"{h} ({c})"
         base = str(msg)
@@ -136,11 +141,12 @@ def localise_failures(fc: pd.DataFrame, frame: pd.DataFrame) -> pd.DataFrame:
         hint = ""
         if "did you mean" in base:
             hint = "；是否应为“" + base.split("did you mean ", 1)[1].split("'")[1] + "”？"
-        zh.append(f"{col_zh}列：{text}{value}{hint}" if c else f"{text}{value}")
+        detail = zh.get((int(r), c), "") if not pd.isna(r) else ""
+        if detail:
+            text = f"{text}：{detail}"
+        out_zh.append(f"{col_zh}列：{text}{value}{hint}" if c else f"{text}{value}")
     fc["message"] = en
-    prev = fc["message_zh"] if "message_zh" in fc else None
-    fc["message_zh"] = [p if isinstance(p, str) and p else z
-                        for p, z in zip(prev if prev is not None else [None] * len(zh), zh, strict=True)]
+    fc["message_zh"] = out_zh
     return fc
 
 

@@ -24,8 +24,7 @@ Reason codes
 ``category_scope_mismatch`` the category does not belong to the row's scope
 ``unknown_source``        ``identified_by`` names an unknown source
 ``invalid_outcome``       ``violation`` is not 0 or 1
-``ambiguous_number``      a number form that could be read two ways (``约12万``, ``十二万``,
-                          ``12-15万``, ``12万`` under a 万元 header, 120 under a % header)
+``ambiguous_number``      a number form that could be read two ways (``约12万``, ``12万`` in 万元)
 ``unit_mismatch``         the unit in a header does not fit its column (``处置资金（%）``)
 
 Every failure names the row as the user sees it (``source_row``: the file or Excel
@@ -35,7 +34,6 @@ Chinese message (``message_zh``); :mod:`riskgrade.schema_rules` lists the rules.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -226,6 +224,7 @@ class _Collector:
         self.parts: list[pd.DataFrame] = []
         self.ids = ids
         self.reported: set[tuple[int, str]] = set()
+        self.zh: dict[tuple[int, str], str] = {}  # Chinese messages more precise than the reason's
 
     def add(
         self,
@@ -448,7 +447,7 @@ def find_failures(frame: pd.DataFrame, config: RiskModelConfig | None = None) ->
             bad |= miss
         rows = np.flatnonzero(bad)
         fc.add(rows, oc, raw[rows], "invalid_outcome", f"{oc} must be 0 or 1")
-    return localise_failures(fc.frame(), frame)
+    return localise_failures(fc.frame(), frame, zh=fc.zh)
 
 
 def _zh_header(column: str) -> str:
@@ -472,6 +471,7 @@ def _conversion_failures(fc: _Collector, frame: pd.DataFrame, present: set[str])
         if r >= len(frame) or (r, col) in done:
             continue
         fc.add(np.array([r]), col, [f["value"]], "ambiguous_number", f["message"])
+        fc.zh[(r, col)] = str(f.get("message_zh") or "")
 
 
 def _check_factor(fc: _Collector, series: pd.Series, f: Factor) -> None:
@@ -541,6 +541,7 @@ def _wrong_type(fc: _Collector, rows: np.ndarray, col: str, values: np.ndarray, 
         if p.reason == "ambiguous_number":
             reasons.append("ambiguous_number")
             msgs.append(p.message_en)
+            fc.zh[(int(rows[len(msgs) - 1]), col)] = p.message_zh
         else:
             reasons.append("wrong_type")
             msgs.append(generic if p.reason else f"{v!r} cannot be read with the header's unit; "

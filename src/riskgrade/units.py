@@ -178,9 +178,10 @@ def parse_cell(value: Any, kind: str, unit: str | None, *, percent_points: bool 
         text = unicodedata.normalize("NFKC", raw).strip().replace(" ", "").replace("\u3000", "")
         if not text:
             return ParsedCell(None)
-        if text != raw.strip():
-            if any(unicodedata.east_asian_width(ch) == "F" and ch.isdigit() for ch in raw):
-                forms.append("full-width digits")
+        if text != raw.strip() and any(
+            unicodedata.east_asian_width(ch) == "F" and ch.isdigit() for ch in raw
+        ):
+            forms.append("full-width digits")
         m = _NUMBER.match(text)
         if m is None:
             if not _HAS_DIGIT.search(text) and _CN_NUMERAL.search(text):
@@ -212,10 +213,9 @@ def parse_cell(value: Any, kind: str, unit: str | None, *, percent_points: bool 
                                 f"“{value}”在百分比列中超过100")
                 d = d * scale
                 forms.append("per-cent header")
-        else:
-            if scale != 1:
-                d = d * scale
-                forms.append(f"header in {unit}")
+        elif scale != 1:
+            d = d * scale
+            forms.append(f"header in {unit}")
     return ParsedCell(float(d), tuple(forms))
 
 
@@ -250,8 +250,14 @@ def _apply_suffix(
     return _bad(value, f"{value!r}: unknown unit", f"“{value}”：单位不明")  # pragma: no cover
 
 
-def convert_values(values: np.ndarray, kind: str, unit: str | None) -> Conversion:
+def convert_values(
+    values: np.ndarray, kind: str, unit: str | None, *, percent_points: bool | None = None
+) -> Conversion:
     """Convert one column's values (each distinct value parsed once).
+
+    ``percent_points`` (under a ``%`` header): plain numbers are per-cent points
+    (``True``), fractions (``False``), or decided from the whole column (``None``:
+    fractions when every number lies in [0, 1], as Excel's percent cells store them).
 
     Returns the converted object array, whether anything changed, the failures
     ``(index, value, message_en, message_zh)`` and the count of each kind of
@@ -261,10 +267,11 @@ def convert_values(values: np.ndarray, kind: str, unit: str | None) -> Conversio
     keys = [(type(v).__name__, v if not isinstance(v, float) or not math.isnan(v) else "nan")
             for v in values]
     scale, _problem = header_scale(kind, unit)
-    points = True
-    if kind == "share" and scale is not None:
+    points = True if percent_points is None else percent_points
+    if kind == "share" and scale is not None and percent_points is None:
         nums = [float(v) for v in values if _dec(v) is not None]
-        texts = [v for v in values if isinstance(v, str) and v.strip() and not v.strip().endswith(("%", "％"))]
+        texts = [v for v in values
+                 if isinstance(v, str) and v.strip() and not v.strip().endswith(("%", "％"))]
         # Excel's percent cells hold fractions: a column that is all within [0, 1] is read so
         points = not (nums and not texts and all(0 <= x <= 1 for x in nums))
     cache: dict[Any, ParsedCell] = {}

@@ -227,7 +227,9 @@ DOCUMENT_TERMS: dict[str, dict[str, Any]] = {
 SOURCE_SPLIT = re.compile(r"[;,，、；/|\s]+")
 
 _UNIT_BRACKETS = re.compile(r"^(?P<name>.*?)\s*[（(\[【〔](?P<unit>[^）)\]】〕]*)[）)\]】〕]\s*$")
-_UNIT_WORD = re.compile(r"^(?P<name>.*?)\s*[，,;；]?\s*(?:单位|計量单位|计量单位)\s*[：:]\s*(?P<unit>\S+)\s*$")
+_UNIT_WORD = re.compile(
+    r"^(?P<name>.*?)\s*[，,;；]?\s*(?:单位|计量单位)\s*[：:]\s*(?P<unit>\S+)\s*$"
+)
 _DIVISION = re.compile(r"^处\s*[（(]\s*科\s*[、，,]\s*股\s*[）)]\s*室")
 
 
