@@ -125,7 +125,8 @@ def test_subprocess_stdout_output(tmp_path):
 def test_score_with_uncertainty(tmp_path):
     out = tmp_path / "g.parquet"
     sample = str(rg.datasets.sample_path())
-    assert main(["score", sample, "-o", str(out), "--uncertainty", "500", "--seed", "3", "-q"]) == 0
+    assert main(["score", sample, "-o", str(out), "--uncertainty", "500", "--seed", "3", "-q",
+                 "--explain"]) == 0
     df = pd.read_parquet(out)
     for c in ("p_level_1", "p_level_2", "p_level_3", "modal_level", "uncertain"):
         assert c in df.columns
