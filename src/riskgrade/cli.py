@@ -234,17 +234,19 @@ def _score(args: argparse.Namespace, err: TextIO) -> int:
     if args.audit:
         write_frame(result.audit, args.audit)
     if not args.quiet:
-        from riskgrade.cli_words import print_conversions, small_unit_counts, small_units_line
+        from riskgrade.cli_words import print_conversions, small_units_line
+        from riskgrade.output_view import small_unit_summary
 
         c = result.counts
         lv = result.summary()["n"].to_dict()
         us = result.unit_summary()
         over = int((us["candidates_level_1"] > us["cap"]).sum())
         print_conversions(inv, err, view.lang)
-        n_small, small_dem = small_unit_counts(us, _small_threshold(model.config))
-        if n_small:
-            print(small_units_line(n_small, small_dem, view.lang,
-                                   threshold=_small_threshold(model.config)), file=err)
+        q = model.config.quota
+        info = small_unit_summary(us, q.max_share, q.rounding)
+        if info["units"]:
+            print(small_units_line(info["units"], info["demoted"], view.lang,
+                                   threshold=info["threshold"]), file=err)
         print(
             f"riskgrade: {c['rows_in']} rows in: {c['graded']} graded, {c['rejected']} rejected"
             + (f" (reasons in {rej_path})" if rej_path else ""),

@@ -8,7 +8,6 @@ from __future__ import annotations
 import argparse
 from typing import Any, TextIO
 
-import numpy as np
 import pandas as pd
 
 from riskgrade.output_view import OutputView, build_view, read_headers
@@ -89,19 +88,8 @@ def print_conversions(inv: pd.DataFrame, err: TextIO, lang: str) -> None:
 
 def small_units_line(n_small: int, small_demoted: int, lang: str, *, threshold: int = 10) -> str:
     """Run-summary line about units too small for a level-one point under the share cap."""
-    if lang == "zh":
-        return (f"riskgrade: {n_small} 个单位风险点少于 {threshold} 个，按 10% 比例一级上限为 0，"
-                f"其中 {small_demoted} 个一级候选因此降为二级；如需保留，可在配置中设 "
-                "quota.small_unit_allowance = 1（或 quota.rounding）")
-    return (f"riskgrade: {n_small} units have fewer than {threshold} points (cap floor(0.1 n) = 0): "
-            f"{small_demoted} level-one candidates demoted there; set quota.small_unit_allowance = 1 "
-            "(or quota.rounding) in the config to keep one")
+    from riskgrade.output_view import small_unit_sentence
 
-
-def small_unit_counts(unit_summary: pd.DataFrame, threshold: int = 10) -> tuple[int, int]:
-    """(units with fewer than ``threshold`` points, level-one candidates demoted there by a zero cap)."""
-    us = unit_summary
-    small = us["n_points"].to_numpy() < threshold
-    zero = us["cap"].to_numpy() == 0
-    demoted = us["demoted"].to_numpy()
-    return int(small.sum()), int(np.sum(demoted[small & zero]))
+    info = {"threshold": threshold, "units": n_small, "demoted": small_demoted,
+            "option": "quota.small_unit_allowance"}
+    return "riskgrade: " + small_unit_sentence(info, lang)

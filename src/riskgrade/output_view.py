@@ -221,3 +221,82 @@ def _kinds() -> dict[str, str]:
 def view_json(view: OutputView) -> str:
     """The view as JSON (for provenance)."""
     return json.dumps({"lang": view.lang, "explain": view.explain}, sort_keys=True)
+
+
+def complete_graded(frame: pd.DataFrame, provenance: dict[str, Any] | None) -> pd.DataFrame:
+    """Rebuild the quota columns a default graded file leaves out (for the report).
+
+    A graded file written without ``--explain`` holds ``score``, ``level``,
+    ``rank_in_unit``, ``quota_demoted`` and ``reason``. The report also reads the
+    unit size, the cap, the provisional level and the exception flag; they follow from
+    what is written: ``n_in_unit`` is the unit's row count, the cap is
+    ``floor(max_share * n)`` (the provenance's share) or the unit's level-one count when
+    a small-unit exception kept more, a demoted point was provisionally level one, and
+    a level-one point in a unit whose share cap is 0 is an exception. Ties at the
+    cut-off are not recoverable and read as ``False`` (the audit file lists them).
+    Frames that already hold the columns are returned unchanged.
+    """
+    need = ("level_provisional", "quota_cap", "quota_tie", "quota_exception", "n_in_unit")
+    if not {"level", "rank_in_unit", "quota_demoted"} <= set(frame.columns) or all(
+        c in frame.columns for c in need
+    ):
+        return frame
+    from riskgrade.grading import unit_caps
+
+    prov = provenance or {}
+    by = str(prov.get("quota_by", "unit_id"))
+    f = frame.copy()
+    key = f[by].astype(str) if by in f.columns else pd.Series("", index=f.index)
+    level = pd.to_numeric(f["level"], errors="coerce").to_numpy()
+    demoted = f["quota_demoted"].astype(str).str.lower().isin(("true", "1", "是", "yes")).to_numpy()
+    n = key.map(key.value_counts()).to_numpy(dtype=np.int64)
+    share_cap = unit_caps(n, float(prov.get("max_share", 0.1)), str(prov.get("quota_rounding", "floor")))
+    l1 = pd.Series(level == 1, index=f.index).groupby(key).transform("sum").to_numpy(dtype=np.int64)
+    f["quota_demoted"] = demoted
+    if "n_in_unit" not in f:
+        f["n_in_unit"] = n
+    if "quota_cap" not in f:
+        f["quota_cap"] = np.maximum(share_cap, l1)
+    if "level_provisional" not in f:
+        f["level_provisional"] = np.where(demoted, 1, level).astype(np.int64)
+    if "quota_exception" not in f:
+        f["quota_exception"] = (level == 1) & (share_cap == 0)
+    if "quota_tie" not in f:
+        f["quota_tie"] = False
+    return f
+
+
+def small_unit_summary(unit_summary: pd.DataFrame, max_share: float = 0.1,
+                       rounding: str = "floor") -> dict[str, Any]:
+    """Units too small for one level-one point under the share cap, and what it cost.
+
+    Returns
+    -------
+    dict
+        ``threshold`` (fewest points for a cap of 1), ``units`` (units below it),
+        ``demoted`` (level-one candidates demoted in those units because their cap is 0),
+        ``option`` (the config setting that allows one: ``quota.small_unit_allowance``).
+    """
+    from riskgrade.grading import unit_caps
+
+    probe = np.arange(1, 100_001, dtype=np.int64)
+    ok = np.flatnonzero(unit_caps(probe, max_share, rounding) >= 1)
+    threshold = int(probe[ok[0]]) if len(ok) else int(probe[-1]) + 1
+    n = unit_summary["n_points"].to_numpy(dtype=np.int64)
+    small = n < threshold
+    return {
+        "threshold": threshold,
+        "units": int(small.sum()),
+        "demoted": int(unit_summary["demoted"].to_numpy(dtype=np.int64)[small].sum()),
+        "option": "quota.small_unit_allowance",
+    }
+
+
+def small_unit_sentence(info: dict[str, Any], lang: str) -> str:
+    """The small-unit finding as one sentence (run summary, report)."""
+    t, u, d = info["threshold"], info["units"], info["demoted"]
+    if lang == "zh":
+        return (f"{u} 个单位风险点少于 {t} 个，按比例一级上限为 0，其中 {d} 个一级候选因此降为二级；"
+                f"如需保留一个，可在配置中设 {info['option']} = 1（或调整 quota.rounding）。")
+    return (f"{u} units have fewer than {t} points, so their share cap is 0: {d} level-one candidates "
+            f"were demoted there; set {info['option']} = 1 (or quota.rounding) in the config to keep one.")

@@ -31,6 +31,7 @@ import pandas as pd
 
 from riskgrade.exceptions import RiskgradeError
 from riskgrade.i18n import factor_label, resolve_language, translate
+from riskgrade.output_view import complete_graded
 
 if TYPE_CHECKING:
     import argparse
@@ -158,6 +159,7 @@ def load_report_inputs(
         )
     if provenance is not None:
         inputs.provenance = dict(provenance)
+    inputs.frame = complete_graded(inputs.frame, inputs.provenance)
     missing = [c for c in REQUIRED_COLUMNS if c not in inputs.frame.columns]
     if missing:
         raise RiskgradeError(

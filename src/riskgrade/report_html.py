@@ -18,6 +18,7 @@ import pandas as pd
 
 from riskgrade._version import __version__
 from riskgrade.i18n import level_name, translate, value_label
+from riskgrade.output_view import small_unit_sentence, small_unit_summary
 from riskgrade.report import (
     ReportInputs,
     factor_labels,
@@ -164,6 +165,9 @@ def _summary(inputs: ReportInputs, lang: str) -> tuple[str, pd.DataFrame, dict[s
     parts = [
         "<p>" + (_t("summary_intro", lang, share=_pct(max_share)) if max_share is not None else "") + "</p>"
     ]
+    small = small_unit_summary(us, max_share if max_share is not None else 0.1)
+    if small["units"]:
+        parts.append(f'<p class="small-units">{_e(small_unit_sentence(small, lang))}</p>')
     legend = [level_name(k, lang) for k in (1, 2, 3)]
     parts.append(
         level_bars_svg(

@@ -123,6 +123,10 @@ COLUMN_ALIASES: dict[str, str] = {
     # a graded file read back (report, compare): the document's word for the level
     "风险等级": "level",
     "等级": "level",
+    "风险指数": "score",
+    "单位内排名": "rank_in_unit",
+    "因限额降级": "quota_demoted",
+    "理由": "reason",
 }
 
 #: The document's scopes, categories and sources (section 5) and the usual variants.
