@@ -192,8 +192,8 @@ def normalise_values(
                 out = frame.copy()
             out[col] = mapped
     for col, table in (("level", LEVEL_ALIASES), ("violation", FLAG_ALIASES)):
-        if col in frame.columns and frame[col].dtype == object:
-            s = frame[col]
+        if col in frame.columns and not pd.api.types.is_numeric_dtype(frame[col].dtype):
+            s = frame[col].astype(object)
             mapped = s.map(partial(_map_word, table=table), na_action="ignore")
             if not mapped.equals(s):
                 if out is frame:

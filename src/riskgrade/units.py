@@ -70,7 +70,7 @@ _PERCENT = frozenset({"%", "％", "百分比", "percent"})
 _MULTIPLIERS = {"万": Decimal(10_000), "亿": Decimal(100_000_000), "千": Decimal(1000)}
 
 _NUMBER = re.compile(
-    r"^(?P<sign>[+-]?)(?P<int>\d{1,3}(?:,\d{3})+|\d+|(?=\.\d))(?P<frac>\.\d+)?"
+    r"^(?P<sign>[+-]?)(?P<int>\d{1,3}(?:,\d{3})+|\d+|(?=\.\d))(?P<frac>\.\d+)?(?P<exp>[eE][+-]?\d+)?"
     r"(?P<suffix>万元|亿元|千元|百万元|元|万|亿|千|%|人次|件次|人|件|次|个|起|名|条|篇)?$"
 )
 _HAS_DIGIT = re.compile(r"\d")
@@ -195,7 +195,8 @@ def parse_cell(value: Any, kind: str, unit: str | None, *, percent_points: bool 
         if "," in m.group("int"):
             forms.append("thousands separators")
         try:
-            d = Decimal(m.group("sign") + (m.group("int") or "0").replace(",", "") + (m.group("frac") or ""))
+            d = Decimal(m.group("sign") + (m.group("int") or "0").replace(",", "")
+                        + (m.group("frac") or "") + (m.group("exp") or ""))
         except InvalidOperation:  # pragma: no cover - the pattern admits only digits
             return _bad(value, f"{raw!r} is not a number", f"“{raw}”不是数字")
         suffix = m.group("suffix")
