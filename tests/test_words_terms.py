@@ -14,9 +14,10 @@ import riskgrade as rg
 from riskgrade.schema import canonical_columns
 from riskgrade.words import DOCUMENT_TERMS, map_sources, map_value, split_header
 
-# Section 5, word for word: "重点查找岗位、处(科、股)室、单位三种风险。岗位主要查找职能职责、权力行使和思想道德风险;
-# 单位和处(科、股)室主要查找决策议事、制度机制、工作流程和作风状况(即外部环境)风险。... 查找方式包括自己找、领导点、
-# 群众评、专家议等。对查找出的风险,要认真分析表现形式和形成原因。"
+# Section 5, word for word: "重点查找岗位、处(科、股)室、单位三种风险。岗位主要查找职能职责、
+# 权力行使和思想道德风险;单位和处(科、股)室主要查找决策议事、制度机制、工作流程和作风状况
+# (即外部环境)风险。... 查找方式包括自己找、领导点、群众评、专家议等。对查找出的风险,
+# 要认真分析表现形式和形成原因。"
 SCOPES = {"岗位": "post", "处(科、股)室": "division", "处（科、股）室": "division", "处室": "division",
           "科室": "division", "股室": "division", "单位": "unit"}
 CATEGORIES = {"职能职责": "duties", "权力行使": "power_exercise", "思想道德": "ideology_morality",
@@ -58,7 +59,8 @@ def test_every_listed_document_term_maps():
     """The table of document terms shipped with riskgrade maps entirely, and holds section 5's words."""
     for col in ("scope", "category", "identified_by"):
         for term, code in DOCUMENT_TERMS[col].items():
-            got = map_sources(term) if col == "identified_by" else map_value(term, rg.schema.VALUE_ALIASES[col])
+            table = rg.schema.VALUE_ALIASES[col]
+            got = map_sources(term) if col == "identified_by" else map_value(term, table)
             assert got == code, (col, term)
     for header, canon in DOCUMENT_TERMS["headers"].items():
         assert canonical_columns([header]) == [canon], header
@@ -67,7 +69,9 @@ def test_every_listed_document_term_maps():
 
 
 def test_levels_and_flags_in_words():
-    inv = rg.read_inventory(pd.DataFrame({"风险等级": ["一级", "二级", "三级"], "是否发案": ["是", "否", "√"]}))
+    inv = rg.read_inventory(
+        pd.DataFrame({"风险等级": ["一级", "二级", "三级"], "是否发案": ["是", "否", "√"]})
+    )
     assert inv["level"].tolist() == [1, 2, 3]
     assert inv["violation"].tolist() == [1, 0, 1]
 
