@@ -126,7 +126,9 @@ def convert_table(table: Any, raw_headers: list[str], kinds: dict[str, str] | No
         arr = table.column(col)
         text = pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)
         numeric = pa.types.is_integer(arr.type) or pa.types.is_floating(arr.type)
-        if problem is not None or not (text or (numeric and scale is not None)):
+        if problem is not None:
+            raise _unit_error(col, _h, unit, problem)
+        if not (text or (numeric and scale is not None)):
             continue
         if numeric and scale == 1 and kind != "share":
             continue
@@ -143,3 +145,15 @@ def convert_table(table: Any, raw_headers: list[str], kinds: dict[str, str] | No
                              for v in conv.values], type=pa.string())
         table = table.set_column(names.index(col), col, pc.take(vals, enc.indices))
     return table
+
+
+def _unit_error(column: str, header: str, unit: str | None, problem: str) -> Exception:
+    from riskgrade.exceptions import InventoryValidationError
+
+    fc = pd.DataFrame({
+        "row": pd.array([pd.NA], dtype="Int64"), "risk_point_id": [None], "column": [column],
+        "value": [unit], "reason": ["unit_mismatch"], "message": [f"header {header!r}: {problem}"],
+        "source_row": pd.array([pd.NA], dtype="Int64"), "header": [header],
+        "message_zh": [f"表头“{header}”的单位“{unit}”不适用于此列"],
+    })
+    return InventoryValidationError(fc, n_rows=None)
