@@ -44,7 +44,7 @@ import pandas as pd
 from riskgrade.exceptions import FAILURE_COLUMNS, InventoryValidationError
 from riskgrade.factors import Factor, FactorCatalog
 from riskgrade.messages import localise_failures, suggest_header, unknown_headers
-from riskgrade.units import parse_cell
+from riskgrade.units import factor_kind, parse_cell
 from riskgrade.words import (
     COLUMN_ALIASES,
     FLAG_ALIASES,
@@ -191,10 +191,12 @@ def normalise_values(
             if out is frame:
                 out = frame.copy()
             out[col] = mapped
-    for col, table in (("level", LEVEL_ALIASES), ("violation", FLAG_ALIASES)):
+    words: tuple[tuple[str, dict[str, Any]], ...] = (("level", dict(LEVEL_ALIASES)),
+                                                     ("violation", dict(FLAG_ALIASES)))
+    for col, wtable in words:
         if col in frame.columns and not pd.api.types.is_numeric_dtype(frame[col].dtype):
             s = frame[col].astype(object)
-            mapped = s.map(partial(_map_word, table=table), na_action="ignore")
+            mapped = s.map(partial(_map_word, table=wtable), na_action="ignore")
             if not mapped.equals(s):
                 if out is frame:
                     out = frame.copy()
@@ -533,7 +535,7 @@ def _wrong_type(fc: _Collector, rows: np.ndarray, col: str, values: np.ndarray, 
     """Text in a numeric column: say why it is not one exact number when we can."""
     if not len(rows):
         return
-    kind = column_kinds_of(f)
+    kind = factor_kind(f)
     generic = f"{col} ({f.label_en}) must be a number"
     reasons, msgs = [], []
     for v in values:
@@ -553,13 +555,6 @@ def _wrong_type(fc: _Collector, rows: np.ndarray, col: str, values: np.ndarray, 
         if sel.any():
             fc.add(rows[sel], col, values[sel], reason, list(m_arr[sel]))
             fc.reported.update((int(r), col) for r in rows[sel])
-
-
-def column_kinds_of(f: Factor) -> str:
-    """The number kind of a factor's column for :func:`riskgrade.units.parse_cell`."""
-    if f.kind in ("money", "share", "count"):
-        return f.kind
-    return "count" if f.kind == "rate" else "ordinal"
 
 
 def _fmt(v: float | None) -> str:

@@ -311,12 +311,18 @@ def convert_values(
     return Conversion(out, changed, failures, counts)
 
 
+def factor_kind(f: Any) -> str:
+    """What a factor's column holds for :func:`parse_cell`: money, share, count or ordinal."""
+    if f.kind in ("money", "share", "count"):
+        return str(f.kind)
+    return "count" if f.kind == "rate" else "ordinal"
+
+
 def column_kinds(catalog: Any) -> dict[str, str]:
     """What each numeric column of a catalog holds: money, share, count or plain scores."""
     kinds: dict[str, str] = {}
     for f in catalog.factors:
-        k = f.kind if f.kind in ("money", "share", "count") else ("count" if f.kind == "rate" else "ordinal")
-        kinds.setdefault(f.source_column, k)
+        kinds.setdefault(f.source_column, factor_kind(f))
         if f.denominator:
             kinds.setdefault(f.denominator, "count")
     return kinds
