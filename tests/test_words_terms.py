@@ -106,3 +106,14 @@ def test_value_aliases_left_out_of_the_config_hash_when_empty():
 ])
 def test_split_header(header, name, unit):
     assert split_header(header) == (name, unit)
+
+
+def test_config_value_aliases_through_the_cli(tmp_path, small_inventory):
+    cfg = tmp_path / "c.toml"
+    cfg.write_text('[values.category]\n"廉洁自律" = "ideology_morality"\n', encoding="utf-8")
+    src = tmp_path / "inv.csv"
+    small_inventory.assign(scope="post", category="廉洁自律").to_csv(src, index=False)
+    from riskgrade.cli import main
+
+    assert main(["score", str(src), "-o", str(tmp_path / "g.csv"), "-c", str(cfg), "-q"]) == 0
+    assert main(["score", str(src), "-o", str(tmp_path / "g.csv"), "-q"]) == 3

@@ -281,6 +281,8 @@ def _pick_engine(args: argparse.Namespace, model) -> str:
         # calibrated probabilities and supervised scorers are graded on the DataFrame path
         or model.config.calibration is not None
         or model.config.scorer is not None
+        # value aliases of the config are applied by read_inventory
+        or bool(model.config.values)
     )
     if args.engine == "auto":
         if needs_frame:
@@ -293,7 +295,8 @@ def _pick_engine(args: argparse.Namespace, model) -> str:
         raise _UsageError(
             f"--engine {args.engine} writes a file and grades the weighted index (CRITIC with Spearman "
             "correlation needs a fitted model card); "
-            "it cannot write to '-', add --uncertainty, or use a calibrator or supervised scorer"
+            "it cannot write to '-', add --uncertainty, use a calibrator or supervised scorer, "
+            "or apply the config's value aliases"
         )
     return args.engine
 
