@@ -117,3 +117,10 @@ def test_config_value_aliases_through_the_cli(tmp_path, small_inventory):
 
     assert main(["score", str(src), "-o", str(tmp_path / "g.csv"), "-c", str(cfg), "-q"]) == 0
     assert main(["score", str(src), "-o", str(tmp_path / "g.csv"), "-q"]) == 3
+
+
+def test_result_headers_read_back_only_from_their_exact_aliases():
+    """A graded file's Chinese result headers read back; an input's own "Score" column stays as written."""
+    assert canonical_columns(["风险指数", "风险等级", "单位内排名", "因限额降级", "理由"]) == [
+        "score", "level", "rank_in_unit", "quota_demoted", "reason"]
+    assert canonical_columns(["Score", "Level"]) == ["Score", "Level"]

@@ -123,7 +123,10 @@ REASONS = (
     "unit_mismatch",
 )
 
-_KNOWN = frozenset(COLUMN_ALIASES.values()) | frozenset(TEXT_COLUMNS)
+# result columns read back from a graded file map only from their exact aliases (风险指数, ...):
+# an input column "Score" or "Level" stays as written
+_RESULT_NAMES = frozenset({"score", "level", "rank_in_unit", "quota_demoted", "reason"})
+_KNOWN = (frozenset(COLUMN_ALIASES.values()) - _RESULT_NAMES) | frozenset(TEXT_COLUMNS)
 
 _SOURCE_SPLIT = SOURCE_SPLIT
 
