@@ -152,7 +152,21 @@ def test_run_summary_counts_conversions(tmp_path, small_inventory, capsys):
     src = tmp_path / "wan.csv"
     inv.to_csv(src, index=False)
     assert main(["score", str(src), "-o", str(tmp_path / "g.csv"), "--engine", "local"]) == 0
-    # the local engine converts too (its reader maps the same header); the in-memory path counts
+    # the in-memory path (stdout) counts each kind of conversion
     assert main(["score", str(src), "-o", "-"]) == 0
     err = capsys.readouterr().err
     assert "header in 万元: 4" in err
+
+
+def test_engine_run_summary_names_header_units(tmp_path, small_inventory, capsys):
+    inv = small_inventory.rename(columns={"funds_handled": "处置资金（万元）"})
+    inv["处置资金（万元）"] = inv["处置资金（万元）"] / 10_000
+    src = tmp_path / "wan.csv"
+    inv.to_csv(src, index=False)
+    out = tmp_path / "g.parquet"
+    assert main(["score", str(src), "-o", str(out), "--engine", "stream", "--lang", "en"]) == 0
+    assert "header units honoured: 处置资金（万元） ×10000" in capsys.readouterr().err
+    got = pd.read_parquet(tmp_path / "g.parquet")
+    ref = rg.RiskModel().grade(rg.read_inventory(small_inventory)).frame
+    assert got["level"].tolist() == ref["level"].tolist()
+    assert got["score"].tolist() == ref["score"].tolist()

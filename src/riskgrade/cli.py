@@ -362,6 +362,9 @@ def _score_engine(args: argparse.Namespace, err: TextIO, model, engine: str, t0:
                 small_dem = int(((a["action"] == "quota_demotion") & (a["cap"] == 0)).sum())
             print(small_units_line(summary.small_units, small_dem, view.lang,
                                    threshold=_small_threshold(model.config)), file=err)
+        from riskgrade.cli_words import print_header_units
+
+        print_header_units(args.input, model.config, args, err, view.lang)
         secs = time.perf_counter() - t0
         rate = summary.rows_in / secs if secs > 0 else 0.0
         print(f"riskgrade: wrote {args.output} in {secs:.2f} s ({rate:,.0f} rows/s)", file=err)

@@ -93,3 +93,24 @@ def small_units_line(n_small: int, small_demoted: int, lang: str, *, threshold: 
     info = {"threshold": threshold, "units": n_small, "demoted": small_demoted,
             "option": "quota.small_unit_allowance"}
     return "riskgrade: " + small_unit_sentence(info, lang)
+
+
+def print_header_units(path: str, config: Any, args: argparse.Namespace, err: TextIO, lang: str) -> None:
+    """Batch engines: say which header units were honoured (cells are converted as read)."""
+    from riskgrade.schema import canonical_columns
+    from riskgrade.units import column_kinds, header_scale, header_units
+
+    try:
+        raw = read_headers(path, args.encoding)
+    except (OSError, UnicodeError, StopIteration):
+        return
+    kinds = column_kinds(config.active_catalog)
+    done = []
+    for canon, (head, unit) in header_units(raw, canonical_columns(raw, dict(config.columns))).items():
+        kind = kinds.get(canon)
+        scale, _p = header_scale(kind, unit) if kind and unit else (None, None)
+        if scale is not None:
+            done.append(f"{head} ×{scale.normalize():f}")
+    if done:
+        head = "表头单位已换算" if lang == "zh" else "header units honoured"
+        print(f"riskgrade: {head}: {'; '.join(done)}", file=err)
