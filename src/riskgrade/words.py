@@ -14,7 +14,7 @@ Examples
 --------
 >>> split_header("处置资金（万元）")
 ('处置资金', '万元')
->>> map_value("scope", "处（科、股）室")
+>>> map_value("处（科、股）室", VALUE_ALIASES["scope"])
 'division'
 >>> map_sources("自己找、专家议")
 'self;experts'
