@@ -207,7 +207,16 @@ def _score(args: argparse.Namespace, err: TextIO) -> int:
     engine = _pick_engine(args, model)
     if engine != "model":
         return _score_engine(args, err, model, engine, t0)
-    inv = read_inventory(args.input, model.config, encoding=args.encoding)
+    import warnings
+
+    from riskgrade.exceptions import DataWarning
+
+    with warnings.catch_warnings():  # the identity warning is one plain line below
+        warnings.simplefilter("ignore", DataWarning)
+        inv = read_inventory(args.input, model.config, encoding=args.encoding)
+    if inv.attrs.get("identity_folds") and not args.quiet:
+        print("riskgrade: warning: some id spellings were normalised ('riskgrade validate' lists them)",
+              file=err)
     if not model.is_fitted:
         model.fit(_fit_rows(inv, model.config, args.on_error))
     result = model.grade(inv, on_error=args.on_error)
@@ -281,8 +290,6 @@ def _pick_engine(args: argparse.Namespace, model) -> str:
         # calibrated probabilities and supervised scorers are graded on the DataFrame path
         or model.config.calibration is not None
         or model.config.scorer is not None
-        # value aliases of the config are applied by read_inventory
-        or bool(model.config.values)
     )
     if args.engine == "auto":
         if needs_frame:
@@ -295,8 +302,7 @@ def _pick_engine(args: argparse.Namespace, model) -> str:
         raise _UsageError(
             f"--engine {args.engine} writes a file and grades the weighted index (CRITIC with Spearman "
             "correlation needs a fitted model card); "
-            "it cannot write to '-', add --uncertainty, use a calibrator or supervised scorer, "
-            "or apply the config's value aliases"
+            "it cannot write to '-', add --uncertainty, or use a calibrator or supervised scorer"
         )
     return args.engine
 
@@ -432,11 +438,20 @@ def _rejects_path(out: str) -> Path:
 
 def _validate(args: argparse.Namespace, err: TextIO) -> int:
     from riskgrade.config import default_config, load_config
+    from riskgrade.exceptions import DataWarning
     from riskgrade.io import read_inventory, write_frame
     from riskgrade.schema import find_failures
 
     config = load_config(args.config) if args.config else default_config()
-    inv = read_inventory(args.input, config, encoding=args.encoding)
+    import warnings
+
+    from riskgrade.identity import warning_lines
+
+    with warnings.catch_warnings():  # the identity warnings are listed below, one per line
+        warnings.simplefilter("ignore", DataWarning)
+        inv = read_inventory(args.input, config, encoding=args.encoding)
+    for line in warning_lines(inv, config):
+        print(f"riskgrade: {line}", file=err)
     fc = find_failures(inv, config)
     if len(fc) == 0:
         print(f"riskgrade: {len(inv)} rows, valid", file=err)

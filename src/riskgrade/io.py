@@ -31,6 +31,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from riskgrade.exceptions import InventoryValidationError
+from riskgrade.identity import fold_frame
 from riskgrade.inventory_forms import convert_inventory
 from riskgrade.schema import COLUMN_ALIASES, TEXT_COLUMNS, canonical_columns, normalise_values
 
@@ -129,8 +130,10 @@ def read_inventory(
     Returns
     -------
     pandas.DataFrame
-        The inventory. ``frame.attrs`` holds ``source``, ``input_sha256`` and, for
-        CSV, ``encoding``. The rows are not validated: call
+        The inventory, identifier columns folded to one spelling under
+        ``config.identity`` (see :mod:`riskgrade.identity`). ``frame.attrs`` holds
+        ``source``, ``input_sha256``, ``identity_folds`` and, for CSV, ``encoding``. The rows are
+        not validated: call
         :func:`riskgrade.validate_inventory`.
 
     Raises
@@ -150,7 +153,7 @@ def read_inventory(
         frame = normalise_values(frame, values)
         frame, extra = convert_inventory(frame, raw, config)
         frame.attrs = {"source": "<DataFrame>", "input_sha256": frame_sha256(source), **extra}
-        return frame
+        return _fold(frame, config)
     path = Path(source)
     if not path.exists():
         raise FileNotFoundError(f"inventory file not found: {path}")
@@ -169,7 +172,27 @@ def read_inventory(
     frame = normalise_values(frame, values)
     frame, extra = convert_inventory(frame, list(table.column_names), config)
     frame.attrs = {**attrs, **extra}
-    return frame
+    return _fold(frame, config)
+
+
+def _fold(frame: pd.DataFrame, config: RiskModelConfig | None) -> pd.DataFrame:
+    """Identifier spellings folded (:mod:`riskgrade.identity`); a warning lists how many."""
+    out = fold_frame(frame, config)
+    folds = out.attrs["identity_folds"]
+    if folds:
+        import warnings
+
+        from riskgrade.exceptions import DataWarning
+
+        cols = sorted({r["column"] for r in folds})
+        warnings.warn(
+            f"{len(folds)} spelling(s) of {', '.join(cols)} were normalised under the config's "
+            "identity policy (white space, full-width or decomposed characters, case); "
+            "riskgrade.identity.identity_report(frame) lists them",
+            DataWarning,
+            stacklevel=3,
+        )
+    return out
 
 
 def _read_csv(path: Path, encoding: str, config: RiskModelConfig | None) -> pa.Table:

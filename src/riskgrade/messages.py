@@ -84,6 +84,14 @@ def suggest_header(header: str, wanted: Iterable[str] | None = None) -> tuple[st
     return (best[0], known[best[0]]) if best else None
 
 
+def chinese_header(column: str) -> str:
+    """The first Chinese header that maps to a canonical column (the name itself if none)."""
+    for alias, canon in COLUMN_ALIASES.items():
+        if canon == column:
+            return alias
+    return column
+
+
 def unknown_headers(frame: pd.DataFrame) -> list[str]:
     """Headers of a canonical-named frame that map to no known column (as written)."""
     known = set(_known_headers().values())

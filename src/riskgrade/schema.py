@@ -11,7 +11,8 @@ Reason codes
 ``duplicate_column``      two columns share a name (after alias mapping)
 ``missing_column``        a required column is absent
 ``missing_id``            ``risk_point_id`` or ``unit_id`` is empty
-``duplicate_id``          a ``risk_point_id`` occurs more than once
+``duplicate_id``          a ``risk_point_id`` occurs more than once (after folding spellings)
+``invalid_id_character``  an id holds a control or format (invisible) character
 ``wrong_type``            a numeric column holds text
 ``non_finite``            a numeric value is infinite
 ``missing_value``         a factor value is missing and its policy is ``reject``
@@ -43,7 +44,8 @@ import pandas as pd
 
 from riskgrade.exceptions import FAILURE_COLUMNS, InventoryValidationError
 from riskgrade.factors import Factor, FactorCatalog
-from riskgrade.messages import localise_failures, suggest_header, unknown_headers
+from riskgrade.identity import character_failures, folded_keys
+from riskgrade.messages import chinese_header, localise_failures, suggest_header, unknown_headers
 from riskgrade.units import factor_kind, parse_cell
 from riskgrade.words import (
     COLUMN_ALIASES,
@@ -107,6 +109,7 @@ REASONS = (
     "missing_column",
     "missing_id",
     "duplicate_id",
+    "invalid_id_character",
     "wrong_type",
     "non_finite",
     "missing_value",
@@ -350,7 +353,7 @@ def find_failures(frame: pd.DataFrame, config: RiskModelConfig | None = None) ->
                 hint = f"; did you mean {sug[0]!r} for the header {h!r}?"
                 break
         if not hint:
-            hint = f" (header {_zh_header(c)!r} or {c!r})"
+            hint = f" (header {chinese_header(c)!r} or {c!r})"
         fc.add(None, c, None, "missing_column", f"required column {c!r} is missing{hint}")
 
     present = set(cols) - set(dup_cols)
@@ -362,8 +365,11 @@ def find_failures(frame: pd.DataFrame, config: RiskModelConfig | None = None) ->
             blank = s.isna().to_numpy() | (s.astype(str).str.strip() == "").to_numpy()
             rows = np.flatnonzero(blank)
             fc.add(rows, c, s.to_numpy()[rows], "missing_id", f"{c} is empty")
+    # spellings and invisible characters: riskgrade.identity
+    for col, rows, vals, msgs in character_failures(frame, config):
+        fc.add(rows, col, vals, "invalid_id_character", msgs)
     if ids is not None:
-        key = ids.astype(str)
+        key = folded_keys(ids, config)
         dup = key.duplicated(keep=False).to_numpy() & ids.notna().to_numpy()
         rows = np.flatnonzero(dup)
         if len(rows):
@@ -453,13 +459,6 @@ def find_failures(frame: pd.DataFrame, config: RiskModelConfig | None = None) ->
         rows = np.flatnonzero(bad)
         fc.add(rows, oc, raw[rows], "invalid_outcome", f"{oc} must be 0 or 1")
     return localise_failures(fc.frame(), frame, zh=fc.zh)
-
-
-def _zh_header(column: str) -> str:
-    for alias, canon in COLUMN_ALIASES.items():
-        if canon == column:
-            return alias
-    return column
 
 
 def _conversion_failures(fc: _Collector, frame: pd.DataFrame, present: set[str]) -> None:

@@ -16,11 +16,15 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from riskgrade.identity import fold_table
 from riskgrade.inventory_forms import convert_table
 from riskgrade.schema import VALUE_ALIASES, _map_sources, _map_value, canonical_columns
 from riskgrade.scoring import index_contributions, index_score
+from riskgrade.units import column_kinds
+from riskgrade.words import value_tables
 
 if TYPE_CHECKING:
+    from riskgrade.config import RiskModelConfig
     from riskgrade.factors import FactorCatalog
 
 __all__ = [
@@ -40,11 +44,15 @@ FLAG_TIE = np.uint8(2)
 FLAG_EXCEPTION = np.uint8(4)
 
 
-def canonical_table(table: pa.Table | pa.RecordBatch, mapping: dict[str, str]) -> pa.Table:
-    """Rename columns to canonical names and map enumeration aliases (as ``read_inventory``).
+def canonical_table(
+    table: pa.Table | pa.RecordBatch, mapping: dict[str, str], config: RiskModelConfig | None = None
+) -> pa.Table:
+    """Canonical column names, enumeration aliases mapped, identifier spellings folded.
 
-    The value mapping works on the distinct values of each column only, so it costs
-    a dictionary encoding, not a Python call per row.
+    As ``read_inventory`` does; spellings are folded under ``config.identity``
+    (vectorised: :func:`riskgrade.identity.fold_table`). The value mapping works on
+    the distinct values of each column only, so it costs a dictionary encoding, not a
+    Python call per row.
     """
     if isinstance(table, pa.RecordBatch):
         table = pa.Table.from_batches([table])
@@ -53,7 +61,9 @@ def canonical_table(table: pa.Table | pa.RecordBatch, mapping: dict[str, str]) -
     table = table.rename_columns(names)
     if len(set(names)) != len(names):
         return table  # duplicate columns: validation reports them
-    for col, aliases in VALUE_ALIASES.items():
+    table = fold_table(table, config)
+    tables = value_tables(config.values) if config is not None else VALUE_ALIASES
+    for col, aliases in tables.items():
         if col not in names:
             continue
         arr = table.column(col)
@@ -67,7 +77,8 @@ def canonical_table(table: pa.Table | pa.RecordBatch, mapping: dict[str, str]) -
             continue
         new = pc.take(pa.array(mapped, type=arr.type), enc.indices)
         table = table.set_column(names.index(col), col, new)
-    return convert_table(table, raw_headers)
+    kinds = column_kinds(config.active_catalog) if config is not None else None
+    return convert_table(table, raw_headers, kinds)
 
 
 def as_float(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
