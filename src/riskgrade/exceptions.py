@@ -107,13 +107,12 @@ class InventoryValidationError(RiskgradeError, ValueError):
             row = rec["source_row"] if has_src else rec["row"]
             where = "file" if pd.isna(row) else f"row {int(row)}"
             rid = "" if pd.isna(rec["risk_point_id"]) else f" ({rec['risk_point_id']})"
-            if has_src and rec["header"] != rec["column"]:
-                lines.append(f"  {where}{rid}, value {rec['value']!r}: [{rec['reason']}] {rec['message']}")
-                continue
-            lines.append(
-                f"  {where}{rid}, column {rec['column']!r}, value {rec['value']!r}: "
-                f"[{rec['reason']}] {rec['message']}"
-            )
+            col, msg = str(rec["column"]), str(rec["message"])
+            if has_src and rec["header"] != col and col:
+                col = f"{rec['header']} ({col})"
+                prefix = f"column {col!r}: "
+                msg = msg[len(prefix):] if msg.startswith(prefix) else msg
+            lines.append(f"  {where}{rid}, column {col!r}, value {rec['value']!r}: [{rec['reason']}] {msg}")
         if n > limit:
             lines.append(f"  ... and {n - limit} more (see .failure_cases)")
         return "\n".join(lines)

@@ -180,7 +180,13 @@ def format_failures(fc: pd.DataFrame, lang: str = "en", *, n_rows: int | None = 
             lines.append(f"  {where}{rid_s}：{msg} [{rec['reason']}]")
         else:
             where = "file" if r is None or pd.isna(r) else f"row {int(r)}"
-            lines.append(f"  {where}{rid_s}, value {rec['value']!r}: [{rec['reason']}] {rec['message']}")
+            col, head = str(rec.get("column") or ""), str(rec.get("header") or rec.get("column") or "")
+            shown = head if head == col or not col else f"{head} ({col})"
+            msg = str(rec["message"])
+            prefix = f"column {shown!r}: "
+            msg = msg[len(prefix):] if msg.startswith(prefix) else msg
+            lines.append(f"  {where}{rid_s}, column {shown!r}, value {rec['value']!r}: "
+                         f"[{rec['reason']}] {msg}")
     if n > limit:
         lines.append(f"  ……另有 {n - limit} 处" if lang == "zh" else f"  ... and {n - limit} more")
     return "\n".join(lines)
