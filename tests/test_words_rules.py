@@ -32,7 +32,8 @@ BREAKS = {
     "scope": ["区域", "", "部门X"],
     "category": ["职能职责X", "duties"],  # duties under a division scope is a mismatch
     "identified_by": ["自己找、网评", "other"],
-    "risk_point_id": [None, " "],
+    "risk_point_id": [None, " ", "RP\u200b9", "R\x07P"],
+    "post_id": ["P\u200b7"],
     "unit_id": [None, ""],
     "violation": [2, "也许"],
 }

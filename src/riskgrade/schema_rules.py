@@ -34,6 +34,7 @@ class Reason(enum.StrEnum):
     MISSING_COLUMN = "missing_column"
     MISSING_ID = "missing_id"
     DUPLICATE_ID = "duplicate_id"
+    INVALID_ID_CHARACTER = "invalid_id_character"
     WRONG_TYPE = "wrong_type"
     NON_FINITE = "non_finite"
     MISSING_VALUE = "missing_value"
@@ -68,6 +69,8 @@ RULES: tuple[Rule, ...] = (
          Reason.MISSING_COLUMN, True),
     Rule("risk_point_id, unit_id", "identity", "not empty or blank", Reason.MISSING_ID, True),
     Rule("risk_point_id", "identity", "unique over the whole inventory", Reason.DUPLICATE_ID, False),
+    Rule("id columns", "identity", "no control or invisible (format) character",
+         Reason.INVALID_ID_CHARACTER, True),
     Rule("factors, headcount", "number", "a number (or an exact number form)", Reason.WRONG_TYPE, True),
     Rule("factors", "number", "finite", Reason.NON_FINITE, True),
     Rule("factors (missing = reject)", "number", "present", Reason.MISSING_VALUE, True),
