@@ -145,7 +145,9 @@ def read_inventory(
         When the file does not exist.
     """
     mapping = dict(config.columns) if config is not None else {}
-    values = dict(config.values) if config is not None else None
+    values: dict[str, dict[str, str]] | None = (
+        {str(k): dict(v) for k, v in config.values.items()} if config is not None else None
+    )
     if isinstance(source, pd.DataFrame):
         frame = source.copy(deep=False)
         raw = [str(c) for c in frame.columns]

@@ -62,7 +62,8 @@ def canonical_table(
     if len(set(names)) != len(names):
         return table  # duplicate columns: validation reports them
     table = fold_table(table, config)
-    tables = value_tables(config.values) if config is not None else VALUE_ALIASES
+    tables = (value_tables({str(k): v for k, v in config.values.items()})
+              if config is not None else VALUE_ALIASES)
     for col, aliases in tables.items():
         if col not in names:
             continue
