@@ -3,8 +3,10 @@
 By default the written file holds the input columns under the headers the user
 wrote, then ``score``, ``level``, ``rank_in_unit``, ``quota_demoted`` and ``reason``
 (the quota's reason, empty for rows the quota did not touch), named in the chosen
-language. ``--explain`` adds every other result column (provisional level, unit
-size, cap, tie and exception flags, factor scores and contributions). In Chinese
+language, and any column the run asked for (``probability`` of a calibrated or supervised
+model, the level probabilities of ``--uncertainty``). ``--explain`` adds every other
+result column (provisional level, unit size, cap, tie and exception flags, factor scores
+and contributions). In Chinese
 (the default when most headers are Chinese) the scope, category and source codes are
 written in the document's words. A header whose unit was converted (``处置资金（万元）``)
 is written with the canonical unit (``处置资金（元）``), since the values are then in 元.
@@ -103,7 +105,7 @@ class OutputView:
 
 
 _RESULT_ALL = frozenset({"score", "level", "level_provisional", "rank_in_unit", "n_in_unit", "quota_cap",
-                         "quota_demoted", "quota_tie", "quota_exception", "reason", "probability"})
+                         "quota_demoted", "quota_tie", "quota_exception", "reason"})
 
 
 def is_result_column(name: str) -> bool:
