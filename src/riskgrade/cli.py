@@ -17,6 +17,10 @@ from typing import TextIO
 
 from riskgrade._version import __version__
 from riskgrade.cli_words import add_words_options, failure_text
+from riskgrade.commands.cycle import COMMANDS as CYCLE_COMMANDS
+from riskgrade.commands.cycle import add_parsers as add_cycle_parsers
+from riskgrade.commands.cycle import add_report_options
+from riskgrade.commands.cycle import run as run_cycle_command
 
 __all__ = ["EXIT_INVALID", "EXIT_OK", "EXIT_POLICY", "EXIT_UNEXPECTED", "EXIT_USAGE", "main"]
 
@@ -110,16 +114,39 @@ def _parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("report", help="self-contained HTML report of a graded file (approval meeting)")
     r.add_argument("graded", help="graded file written by 'riskgrade score' (.csv or .parquet)")
-    r.add_argument("-o", "--output", required=True, help="HTML file to write")
+    r.add_argument("-o", "--output", required=True, help="HTML file to write (.pdf: A4 print via Chromium)")
     r.add_argument("--lang", choices=("zh", "en"), default=None, help="language (default: zh if Chinese)")
     r.add_argument("--audit", help="audit file written by 'riskgrade score --audit'")
     r.add_argument("-m", "--model", help="model card (.json) to document the weights")
     r.add_argument("--title", help="report title")
+    add_report_options(r)
+    add_cycle_parsers(sub)
     return p
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code.
+
+    Output paths are checked before any work and every output of a run is committed at
+    its end, or none (:mod:`riskgrade.cli_guard`); ``SIGTERM`` exits with 143.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Arguments (default ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        Exit code (see the module notes).
+    """
+    from riskgrade.cli_guard import guarded
+
+    return guarded(_main, _parser(), argv)
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; return the exit code.
 
     Parameters
     ----------
@@ -156,6 +183,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _schema(args)
         if args.command == "ahp":
             return _ahp(args)
+        if args.command in CYCLE_COMMANDS:
+            return run_cycle_command(args, err)
         if args.command == "report":
             from riskgrade.report import run_report_command
 
@@ -169,6 +198,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INVALID
     except FileNotFoundError as e:
         print(f"riskgrade: {e}", file=err)
+        return EXIT_INVALID
+    except UnicodeDecodeError as e:
+        print(f"riskgrade: the file is not text in a known encoding ({e}); nothing written", file=err)
         return EXIT_INVALID
     except PolicyError as e:
         print(f"riskgrade: policy cannot be met: {e}", file=err)
@@ -250,12 +282,6 @@ def _score(args: argparse.Namespace, err: TextIO) -> int:
         lv = result.summary()["n"].to_dict()
         us = result.unit_summary()
         over = int((us["candidates_level_1"] > us["cap"]).sum())
-        print_conversions(inv, err, view.lang)
-        q = model.config.quota
-        info = small_unit_summary(us, q.max_share, q.rounding)
-        if info["units"]:
-            print(small_units_line(info["units"], info["demoted"], view.lang,
-                                   threshold=info["threshold"]), file=err)
         print(
             f"riskgrade: {c['rows_in']} rows in: {c['graded']} graded, {c['rejected']} rejected"
             + (f" (reasons in {rej_path})" if rej_path else ""),
@@ -266,6 +292,12 @@ def _score(args: argparse.Namespace, err: TextIO) -> int:
             f"{over} of {len(us)} units over the cap before the quota, {c['demoted']} points demoted",
             file=err,
         )
+        q = model.config.quota
+        info = small_unit_summary(us, q.max_share, q.rounding)
+        if info["units"]:
+            print(small_units_line(info["units"], info["demoted"], view.lang,
+                                   threshold=info["threshold"]), file=err)
+        print_conversions(inv, err, view.lang)
         where = "stdout" if out == "-" else out
         print(f"riskgrade: wrote {where} in {time.perf_counter() - t0:.2f} s", file=err)
     return EXIT_OK

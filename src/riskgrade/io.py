@@ -55,6 +55,9 @@ __all__ = [
 # less CPU and makes the file smaller.
 PARQUET_OPTIONS: dict[str, Any] = {"compression": "zstd", "dictionary_pagesize_limit": 1 << 16}
 
+# bytes per CSV block read (the local engine's batch size too)
+CSV_BLOCK = 1 << 22
+
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _UMASK = os.umask(0)
 os.umask(_UMASK)
@@ -86,8 +89,13 @@ def detect_encoding(path: str | Path, sample: int = 1 << 20) -> str:
     superset of GBK and GB2312, which Excel writes on Chinese systems — is chosen
     when that fails.
     """
-    with open(path, "rb") as fh:
-        head = fh.read(sample)
+    from riskgrade.engine.csv_blocks import open_decompressed
+
+    try:
+        with open_decompressed(path) as fh:
+            head = fh.read(sample)
+    except OSError:  # a corrupt compressed file: the reader reports it
+        return "utf-8"
     if head.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
     try:
@@ -198,16 +206,15 @@ def _fold(frame: pd.DataFrame, config: RiskModelConfig | None) -> pd.DataFrame:
 
 
 def _read_csv(path: Path, encoding: str, config: RiskModelConfig | None) -> pa.Table:
-    pa_enc = "utf8" if encoding.lower().replace("-", "") in ("utf8", "utf8sig") else encoding
+    """The whole CSV file by the reader of the batch engines (same rows, values and types)."""
+    from riskgrade.engine.csv_blocks import TooWide, read_csv_table
+
     try:
-        return pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(encoding=pa_enc, block_size=1 << 24),
-            convert_options=pacsv.ConvertOptions(
-                column_types=_text_types(config), strings_can_be_null=True
-            ),
-        )
-    except pa.ArrowInvalid as err:
+        return read_csv_table(path, encoding=encoding, column_types=_text_types(config),
+                              block_size=CSV_BLOCK, threads=min(2, os.cpu_count() or 1))
+    except TooWide as err:
+        raise _file_error("too_many_columns", str(err)) from None
+    except (pa.ArrowInvalid, OSError, UnicodeError) as err:
         msg = str(err)
         if "Empty CSV file" in msg:
             raise _file_error("empty", "the file has no header and no rows") from None
@@ -233,17 +240,23 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; rename it into place on success.
 
     On any exception (including ``KeyboardInterrupt``) the temporary file is removed
-    and ``target`` is left as it was.
+    and ``target`` is left as it was. Inside :func:`riskgrade.outputs.together` the
+    rename waits for the end of that block (every output of a run, or none). The
+    temporary name carries the process id (:func:`riskgrade.outputs.run_marker`), so
+    one left by a killed run is removed by the next (:func:`riskgrade.outputs.clean_stale`).
     """
+    from riskgrade.outputs import defer, run_marker
+
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.{run_marker()}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     tmp_path = Path(tmp)
     os.chmod(tmp_path, 0o666 & ~_UMASK)
     try:
         yield tmp_path
-        os.replace(tmp_path, target)
+        if not defer(tmp_path, target):
+            os.replace(tmp_path, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             tmp_path.unlink()
