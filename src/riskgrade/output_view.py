@@ -164,19 +164,20 @@ def read_headers(path: str | Path, encoding: str | None = None) -> list[str]:
 
         return list(pq.read_schema(p).names)
     import csv
-    import gzip
     import io
+
+    import pyarrow as pa
 
     from riskgrade.io import detect_encoding
 
-    if ".gz" in suffixes:
-        with gzip.open(p, "rb") as fh:
-            head = fh.read(1 << 16)
-        enc = encoding or "utf-8-sig"
+    with pa.input_stream(str(p), compression="detect") as fh:  # .gz, .zst, .bz2 by suffix
+        head = fh.read(1 << 16)
+    if encoding:
+        enc = encoding
+    elif any(s in (".gz", ".zst", ".bz2", ".lz4") for s in suffixes):
+        enc = "utf-8-sig"
     else:
-        with open(p, "rb") as fh:
-            head = fh.read(1 << 16)
-        enc = encoding or detect_encoding(p)
+        enc = detect_encoding(p)
     text = head.decode(enc, errors="ignore").lstrip("\ufeff")
     first = next(csv.reader(io.StringIO(text.split("\n", 1)[0])), [])
     return [h.strip() for h in first]
