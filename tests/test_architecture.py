@@ -41,10 +41,25 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "riskgrade.results",
             "riskgrade.calibration",
             "riskgrade.identity",
+            # the document's vocabulary (header and value aliases), header units and number
+            # forms, the rule table: plain data and pure functions
+            "riskgrade.words",
+            "riskgrade.units",
+            "riskgrade.schema_rules",
         ),
     ),
     ("config", ("riskgrade.config",)),
-    ("schema", ("riskgrade.schema",)),
+    (
+        "schema",
+        (
+            "riskgrade.schema",
+            # labels and messages in the user's language, and the unit conversion of a frame:
+            # what the validator needs to speak of a row as the user wrote it
+            "riskgrade.i18n",
+            "riskgrade.messages",
+            "riskgrade.inventory_forms",
+        ),
+    ),
     (
         "input and output",
         (
@@ -55,6 +70,8 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "riskgrade.datasets",
             "riskgrade.model_card",
             "riskgrade.outputs",
+            # which columns a graded file holds, under whose headers
+            "riskgrade.output_view",
             # the CSV block reader is shared by io.read_inventory and the batch engines
             # (its place is formats/ once that exists); it needs only the ordered pool
             "riskgrade.engine.csv_blocks",
@@ -75,7 +92,10 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "riskgrade.datasets.cycle",
         ),
     ),
-    ("front doors", ("riskgrade", "riskgrade.cli", "riskgrade.cli_guard", "riskgrade.__main__")),
+    (
+        "front doors",
+        ("riskgrade", "riskgrade.cli", "riskgrade.cli_guard", "riskgrade.cli_words", "riskgrade.__main__"),
+    ),
 ]
 
 

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -40,6 +40,7 @@ __all__ = [
     "Thresholds",
     "quota_from_order",
     "quota_sort_keys",
+    "small_unit_summary",
     "unit_caps",
 ]
 
@@ -524,3 +525,27 @@ class Grader:
         audit = pd.concat(parts, ignore_index=True)
         audit = audit.sort_values(["unit_id", "rank_in_unit"], kind="stable").reset_index(drop=True)
         return audit[AUDIT_COLUMNS]
+
+
+def small_unit_summary(unit_summary: pd.DataFrame, max_share: float = 0.1,
+                       rounding: str = "floor") -> dict[str, Any]:
+    """Units too small for one level-one point under the share cap, and what it cost.
+
+    Returns
+    -------
+    dict
+        ``threshold`` (fewest points for a cap of 1), ``units`` (units below it),
+        ``demoted`` (level-one candidates demoted in those units because their cap is 0),
+        ``option`` (the config setting that allows one: ``quota.small_unit_allowance``).
+    """
+    probe = np.arange(1, 100_001, dtype=np.int64)
+    ok = np.flatnonzero(unit_caps(probe, max_share, rounding) >= 1)
+    threshold = int(probe[ok[0]]) if len(ok) else int(probe[-1]) + 1
+    n = unit_summary["n_points"].to_numpy(dtype=np.int64)
+    small = n < threshold
+    return {
+        "threshold": threshold,
+        "units": int(small.sum()),
+        "demoted": int(unit_summary["demoted"].to_numpy(dtype=np.int64)[small].sum()),
+        "option": "quota.small_unit_allowance",
+    }

@@ -31,6 +31,7 @@ import pyarrow.csv as pacsv
 
 from riskgrade.exceptions import InventoryValidationError
 from riskgrade.identity import fold_frame
+from riskgrade.inventory_forms import convert_inventory
 from riskgrade.schema import COLUMN_ALIASES, TEXT_COLUMNS, canonical_columns, normalise_values
 
 if TYPE_CHECKING:
@@ -151,11 +152,16 @@ def read_inventory(
         When the file does not exist.
     """
     mapping = dict(config.columns) if config is not None else {}
+    values: dict[str, dict[str, str]] | None = (
+        {str(k): dict(v) for k, v in config.values.items()} if config is not None else None
+    )
     if isinstance(source, pd.DataFrame):
         frame = source.copy(deep=False)
+        raw = [str(c) for c in frame.columns]
         frame.columns = canonical_columns(frame.columns, mapping)
-        frame = normalise_values(frame)
-        frame.attrs = {"source": "<DataFrame>", "input_sha256": frame_sha256(source)}
+        frame = normalise_values(frame, values)
+        frame, extra = convert_inventory(frame, raw, config)
+        frame.attrs = {"source": "<DataFrame>", "input_sha256": frame_sha256(source), **extra}
         return _fold(frame, config)
     path = Path(source)
     if not path.exists():
@@ -174,8 +180,9 @@ def read_inventory(
         attrs = {"source": str(path), "input_sha256": file_sha256(path), "encoding": enc}
     frame = table.to_pandas()
     frame.columns = canonical_columns(table.column_names, mapping)
-    frame = normalise_values(frame)
-    frame.attrs = attrs
+    frame = normalise_values(frame, values)
+    frame, extra = convert_inventory(frame, list(table.column_names), config)
+    frame.attrs = {**attrs, **extra}
     return _fold(frame, config)
 
 

@@ -112,6 +112,24 @@ class GradingResult:
         """Final level of each graded row."""
         return self.frame["level"]
 
+    def small_units(self) -> dict[str, Any]:
+        """Units too small for one level-one point under the share cap (see the quota).
+
+        Returns
+        -------
+        dict
+            ``threshold`` (fewest points for a cap of 1), ``units`` (how many units have
+            fewer), ``demoted`` (level-one candidates demoted there because the cap is 0)
+            and ``option`` (``quota.small_unit_allowance``, the setting that keeps one).
+        """
+        from riskgrade.grading import small_unit_summary
+
+        return small_unit_summary(
+            self.unit_summary(),
+            float(self.provenance.get("max_share", 0.1)),
+            str(self.provenance.get("quota_rounding", "floor")),
+        )
+
     def to_frame(self) -> pd.DataFrame:
         """The graded frame (same as ``.frame``)."""
         return self.frame

@@ -36,6 +36,7 @@ import time
 from pathlib import Path
 from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 
@@ -110,6 +111,7 @@ def grade_file(
     fmt: str | None = None,
     progress: Progress | None = None,
     batch_bytes: int | None = None,
+    view: Any = None,
 ) -> EngineSummary:
     """Grade an inventory file and write the graded file.
 
@@ -143,6 +145,10 @@ def grade_file(
     batch_bytes : int, optional
         Size of the record batches read (CSV block size; rows are derived from it for
         Parquet and tables). Default 4 MiB in memory, 1/128 of the budget streaming.
+    view : riskgrade.output_view.OutputView, optional
+        Which columns the written file holds and their headers (the CLI's default:
+        the input columns plus five result columns); ``None`` writes every column
+        under canonical names.
 
     Returns
     -------
@@ -170,6 +176,7 @@ def grade_file(
     threads = min(2, os.cpu_count() or 1)  # UTF-8 CSV blocks are parsed in parallel
     src = Source(source, model.config, encoding=encoding, block_size=block, threads=threads)
     run = RunState.start(model, src, engine, budget, on_error, progress)
+    run.view = view
     if not model.is_fitted:
         run.weight_pass = EngineWeightPass(run)
     with contextlib.ExitStack() as stack:
@@ -185,6 +192,9 @@ def grade_file(
         release_unused()  # pass-1 buffers (reader read-ahead, batches in flight)
         rank_units(run)
         release_unused()  # sort temporaries
+        n_u = np.asarray(run.n_u)
+        caps = run.quota_policy.cap(n_u) if len(n_u) else n_u
+        run.summary.small_units = int(np.sum((n_u > 0) & (caps == 0)))
         summary = run.summary
         prov = model.provenance(
             run.summary.rows_graded,

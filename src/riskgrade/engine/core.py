@@ -17,7 +17,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from riskgrade.identity import fold_table
+from riskgrade.inventory_forms import convert_table
 from riskgrade.schema import VALUE_ALIASES, canonical_columns, map_sources, map_value
+from riskgrade.units import column_kinds
+from riskgrade.words import value_tables
 
 if TYPE_CHECKING:
     from riskgrade.config import RiskModelConfig
@@ -52,12 +55,15 @@ def canonical_table(
     """
     if isinstance(table, pa.RecordBatch):
         table = pa.Table.from_batches([table])
-    names = canonical_columns(table.column_names, mapping)
+    raw_headers = list(table.column_names)
+    names = canonical_columns(raw_headers, mapping)
     table = table.rename_columns(names)
     if len(set(names)) != len(names):
         return table  # duplicate columns: validation reports them
     table = fold_table(table, config)
-    for col, aliases in VALUE_ALIASES.items():
+    tables = (value_tables({str(k): v for k, v in config.values.items()})
+              if config is not None else VALUE_ALIASES)
+    for col, aliases in tables.items():
         if col not in names:
             continue
         arr = table.column(col)
@@ -71,7 +77,8 @@ def canonical_table(
             continue
         new = pc.take(pa.array(mapped, type=arr.type), enc.indices)
         table = table.set_column(names.index(col), col, new)
-    return table
+    kinds = column_kinds(config.active_catalog) if config is not None else None
+    return convert_table(table, raw_headers, kinds)
 
 
 def as_float(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:

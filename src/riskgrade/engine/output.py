@@ -74,6 +74,7 @@ class OutputSpec:
     cap_eff: np.ndarray
     types: dict[str, pa.DataType]
     drop: tuple[str, ...] = ()
+    view: Any = None  # riskgrade.output_view.OutputView: written columns and headers
 
 
 def score_and_contributions(F: np.ndarray, w: np.ndarray, decimals: int) -> tuple[np.ndarray, np.ndarray]:
@@ -130,18 +131,35 @@ def graded_table(
         "quota_tie": pa.array((flags & FLAG_TIE) > 0),
         "quota_exception": pa.array((flags & FLAG_EXCEPTION) > 0),
     }
+    view = spec.view
     names = spec.catalog.names
-    for j, name in enumerate(names):
-        added[f"factor_{name}"] = pa.array(np.ascontiguousarray(F[:, j]), from_pandas=True)
-    del F
-    for j, name in enumerate(names):
-        added[f"contrib_{name}"] = pa.array(contrib[j], from_pandas=True)
-    del contrib
+    if view is None or view.explain:
+        for j, name in enumerate(names):
+            added[f"factor_{name}"] = pa.array(np.ascontiguousarray(F[:, j]), from_pandas=True)
+        for j, name in enumerate(names):
+            added[f"contrib_{name}"] = pa.array(contrib[j], from_pandas=True)
+    del F, contrib
+    if view is not None:
+        added["reason"] = _reasons(spec, g, rank, flags, view.lang)
     if spec.drop:
         t = t.drop_columns(list(spec.drop))
     cols = [restore(c, spec.types.get(nm)) for c, nm in zip(t.columns, t.column_names, strict=True)]
     cols += list(added.values())
-    return pa.table(cols, names=[*t.column_names, *added]), counts
+    out = pa.table(cols, names=[*t.column_names, *added])
+    return (out if view is None else view.table(out)), counts
+
+
+def _reasons(spec: OutputSpec, g: np.ndarray, rank: np.ndarray, flags: np.ndarray, lang: str) -> pa.Array:
+    """The quota's reason of each row (null where the quota changed nothing)."""
+    from riskgrade.output_view import reason_one
+
+    touched = np.flatnonzero((flags & (FLAG_DEMOTED | FLAG_EXCEPTION)) > 0)
+    out: list[str | None] = [None] * len(flags)
+    for i in touched:
+        u = int(g[i])
+        out[i] = reason_one(bool(flags[i] & FLAG_DEMOTED), int(rank[i]), int(spec.n_u[u]),
+                            int(spec.cap_eff[u]), lang)
+    return pa.array(out, type=pa.string())
 
 
 def output_part(
@@ -377,6 +395,7 @@ def _spec(run: RunState, t: pa.Table) -> OutputSpec:
     return OutputSpec(
         catalog=run.catalog, weights=run.w, decimals=run.dec, levels=run.config.levels,
         n_u=run.n_u, cap_eff=run.cap_eff, types=run.types0 or {}, drop=clash,
+        view=getattr(run, "view", None),
     )
 
 

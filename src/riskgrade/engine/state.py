@@ -44,6 +44,7 @@ class EngineSummary:
     units: int = 0
     units_over_cap: int = 0
     demoted: int = 0
+    small_units: int = 0  # units whose share cap is 0 (too few points for one level-one point)
     seconds: float = 0.0
     groups: int = 1
     audit: pd.DataFrame | None = None
@@ -86,6 +87,7 @@ class RunState:
     p1: Pass1Result = field(default_factory=Pass1Result)
     units: UnitCodes = field(default_factory=UnitCodes)
     types0: dict[str, pa.DataType] | None = None
+    view: Any = None  # riskgrade.output_view.OutputView of the written file (None: every column)
     tie_present: list[str] = field(default_factory=list)
     keys: dict[str, list] = field(default_factory=dict)  # local engine: g, s, ids per batch
     ipc: Any = None  # stream engine: the open keys file

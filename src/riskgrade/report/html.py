@@ -16,7 +16,9 @@ import numpy as np
 import pandas as pd
 
 from riskgrade._version import __version__
+from riskgrade.grading import small_unit_summary
 from riskgrade.i18n import level_name, value_label
+from riskgrade.output_view import small_unit_sentence
 from riskgrade.report.inputs import (
     ReportInputs,
     factor_labels,
@@ -63,6 +65,9 @@ def _summary(inputs: ReportInputs, lang: str) -> tuple[str, pd.DataFrame, dict[s
     parts = [
         "<p>" + (tr("summary_intro", lang, share=pct(max_share)) if max_share is not None else "") + "</p>"
     ]
+    small = small_unit_summary(us, max_share if max_share is not None else 0.1)
+    if small["units"]:
+        parts.append(f'<p class="small-units">{esc(small_unit_sentence(small, lang))}</p>')
     legend = [level_name(k, lang) for k in (1, 2, 3)]
     parts.append(
         level_bars_svg(

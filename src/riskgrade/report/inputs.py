@@ -17,6 +17,7 @@ import pandas as pd
 
 from riskgrade.exceptions import RiskgradeError
 from riskgrade.i18n import factor_label, translate
+from riskgrade.output_view import complete_graded
 
 if TYPE_CHECKING:
 
@@ -145,6 +146,7 @@ def load_report_inputs(
         )
     if provenance is not None:
         inputs.provenance = dict(provenance)
+    inputs.frame = complete_graded(inputs.frame, inputs.provenance)
     missing = [c for c in REQUIRED_COLUMNS if c not in inputs.frame.columns]
     if missing:
         raise RiskgradeError(
