@@ -232,7 +232,7 @@ def fit_weights_dask(ddf: Any, model: Any) -> Any:
     if stats.needs_second_pass:  # min-max entropy: sums of x - min
         stats = _reduce(ddf, model, stats.second_pass())
     weights, details = stats.finalize()
-    model._set_weights(pd.Series(weights, dtype=float).reindex(names).fillna(0.0), details)
+    model.set_weights(pd.Series(weights, dtype=float).reindex(names).fillna(0.0), details)
     model.training_ = {"n_rows": int(stats.rows), "input_sha256": None}
     return model
 
@@ -333,12 +333,9 @@ def grade_dask_file(
                            "message": "risk_point_id duplicated"})
         raise InventoryValidationError(fc, n_rows=len(frame))
     frame = frame.sort_values("_row", kind="stable").drop(columns="_row").reset_index(drop=True)
-    import types
 
-    prov = model._provenance(
-        types.SimpleNamespace(attrs={"input_sha256": file_sha256(src) if src.is_file() else None,
-                                     "source": str(src)}),
-        len(frame), 0,
+    prov = model.provenance(
+        len(frame), 0, input_sha256=file_sha256(src) if src.is_file() else None, source=str(src)
     )
     out = Path(output)
     fmt = "parquet" if out.suffix.lower() in (".parquet", ".pq") else "csv"
@@ -419,14 +416,14 @@ def _csv_partitions(dd: Any, src: Path, model: Any, blocksize: int) -> Any:
     import dask
 
     from riskgrade.engine.csv_blocks import compression_of, row_ranges
-    from riskgrade.io import _text_types
+    from riskgrade.io import text_column_types
 
     codec = compression_of(src)
     if codec is None:
         header_end, ranges = row_ranges(src, blocksize)
     else:
         header_end, ranges = 0, [(0, -1)]
-    text: dict[str, Any] = {k: "string" for k in _text_types(model.config)}
+    text: dict[str, Any] = {k: "string" for k in text_column_types(model.config)}
     path = str(src)
     found = dask.compute(*[dask.delayed(_dtypes_of)(path, a, b, header_end, codec, text)
                            for a, b in ranges])
