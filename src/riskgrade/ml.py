@@ -51,6 +51,8 @@ from riskgrade.calibration_maps import VennAbersMap
 from riskgrade.calibrators import CALIBRATION_METHODS, check_binary, choose_method, make_map
 from riskgrade.exceptions import DataWarning
 from riskgrade.factors import FactorCatalog
+from riskgrade.ml_features import plan_raw_features
+from riskgrade.ml_gam import MonotoneGAM
 
 __all__ = ["MLScorer", "MonotoneLogisticRegression"]
 
@@ -209,7 +211,7 @@ class MLScorer(ClassifierMixin, BaseEstimator):
 
     def __init__(
         self,
-        estimator: Any = "logistic",
+        estimator: Any = "gam",
         *,
         calibration: str | None = "auto",
         cv: int = 5,
@@ -240,6 +242,9 @@ class MLScorer(ClassifierMixin, BaseEstimator):
 
         return sichuan_2012()
 
+    def _is_gam(self) -> bool:
+        return isinstance(self.estimator, str) and self.estimator == "gam"
+
     def _design(self, X: Any, *, reset: bool) -> np.ndarray:
         if isinstance(X, pd.DataFrame):
             bad = [c for c in X.columns if not (pd.api.types.is_numeric_dtype(X[c]) or X[c].dtype == bool)]
@@ -251,6 +256,9 @@ class MLScorer(ClassifierMixin, BaseEstimator):
         A = validate_data(self, X, reset=reset, ensure_all_finite="allow-nan", dtype=np.float64)
         if reset:
             self._plan_features()
+        if self._is_gam():
+            names = self._input_names()
+            return self.plan_.build({c: A[:, j] for j, c in enumerate(names)}, A.shape[0])
         cols = {c: A[:, j] for j, c in enumerate(getattr(self, "feature_names_in_", []))}
         parts = []
         for f in self.factors_:
@@ -259,7 +267,20 @@ class MLScorer(ClassifierMixin, BaseEstimator):
             parts.append(A[:, j])
         return np.column_stack(parts) if parts else A[:, :0]
 
+    def _input_names(self) -> list[str]:
+        if hasattr(self, "feature_names_in_"):
+            return [str(c) for c in self.feature_names_in_]
+        return [f"x{j}" for j in range(self.n_features_in_)]
+
     def _plan_features(self) -> None:
+        if self._is_gam():
+            named = hasattr(self, "feature_names_in_")
+            self.plan_ = plan_raw_features(self._input_names(), self._catalog() if named else None)
+            self.factors_ = list(self.plan_.factors.values())
+            self.feature_names_out_ = self.plan_.names
+            self.monotonic_cst_ = self.plan_.signs
+            self.extra_index_ = []
+            return
         names = [str(c) for c in getattr(self, "feature_names_in_", [])]
         cat = self._catalog()
         factors = [f for f in cat.factors if f.source_column in names] if names else []
@@ -281,6 +302,8 @@ class MLScorer(ClassifierMixin, BaseEstimator):
     def _make_base(self) -> Any:
         est = self.estimator
         if isinstance(est, str):
+            if est == "gam":
+                return MonotoneGAM(self.monotonic_cst_, cv=self.cv, random_state=self.random_state)
             if est == "logistic":
                 return MonotoneLogisticRegression(C=self.C, monotonic_cst=self.monotonic_cst_)
             if est == "hgb":
@@ -295,7 +318,7 @@ class MLScorer(ClassifierMixin, BaseEstimator):
                     min_samples_leaf=50,
                     random_state=self.random_state,
                 )
-            raise ValueError(f"estimator must be 'logistic', 'hgb' or a classifier, got {est!r}")
+            raise ValueError(f"estimator must be 'gam', 'logistic', 'hgb' or a classifier, got {est!r}")
         if not hasattr(est, "fit") or not hasattr(est, "predict_proba"):
             raise ValueError(f"estimator must have fit and predict_proba, got {type(est).__name__}")
         return clone(est)
@@ -339,7 +362,11 @@ class MLScorer(ClassifierMixin, BaseEstimator):
         self.n_events_ = int(counts.min())
         base = self._make_base()
         method = self.calibration
-        if method == "auto":
+        if method == "auto" and isinstance(base, MonotoneGAM):
+            # a penalised likelihood fit is calibrated by its own score equations; a map
+            # fitted on its out-of-fold probabilities only added variance (benchmarks/bench_ml.py)
+            method = None
+        elif method == "auto":
             method = choose_method(self.n_events_, allow_ties=True)
         n_splits = min(self.cv, self.n_events_)
         if method is not None and n_splits < 2:
@@ -353,6 +380,16 @@ class MLScorer(ClassifierMixin, BaseEstimator):
             method = None
         self.calibration_ = method
         self.calibrator_ = None
+        if isinstance(base, MonotoneGAM):
+            # one internal cross-validation chooses the penalty and the pairs and gives
+            # the out-of-fold probabilities the map is fitted on
+            self.estimator_ = base.fit(Z, t)
+            if method is not None:
+                oof = np.clip(base.oof_proba_, _P_EPS, 1 - _P_EPS)
+                self.calibrator_ = make_map(method).fit(self._map_input(oof), t)
+            self.n_iter_ = 1
+            self.reference_ = np.zeros(Z.shape[1])
+            return self
         if method is not None:
             oof = np.empty(len(t))
             skf = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=self.random_state)
@@ -400,6 +437,8 @@ class MLScorer(ClassifierMixin, BaseEstimator):
     # ------------------------------------------------------------------ reasons
     def _effects(self, Z: np.ndarray) -> np.ndarray:
         est = self.estimator_
+        if isinstance(est, MonotoneGAM):
+            return est.effects(Z)
         if isinstance(est, MonotoneLogisticRegression):
             Zi = np.where(np.isnan(Z), est.mean_[None, :], Z)
             return (Zi - self.reference_[None, :]) * est.coef_[None, :]
