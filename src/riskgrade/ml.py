@@ -53,10 +53,13 @@ from riskgrade.exceptions import DataWarning
 from riskgrade.factors import FactorCatalog
 from riskgrade.ml_features import plan_raw_features
 from riskgrade.ml_gam import MonotoneGAM
+from riskgrade.ml_reasons import CARD_FORMAT, card_of, group_effects, grouped_reason_codes
 
 __all__ = ["MLScorer", "MonotoneLogisticRegression"]
 
 _P_EPS = 1e-12
+_REASON_COLUMNS = ["row", "rank", "feature", "label", "raw_value", "unit", "factor_score",
+                   "reference_score", "effect_logit", "text"]
 
 
 class MonotoneLogisticRegression(ClassifierMixin, BaseEstimator):
@@ -470,6 +473,8 @@ class MLScorer(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self, "estimator_")
         Z = self._design(X, reset=False)
+        if isinstance(self.estimator_, MonotoneGAM):
+            return grouped_reason_codes(self, X, Z, top, _REASON_COLUMNS)
         E = self._effects(Z)
         raw = np.asarray(X, dtype=float) if not isinstance(X, pd.DataFrame) else None
         k = min(int(top), Z.shape[1])
@@ -506,6 +511,60 @@ class MLScorer(ClassifierMixin, BaseEstimator):
                         + f" raises the log-odds by {eff:.3f}",
                     }
                 )
-        cols = ["row", "rank", "feature", "label", "raw_value", "unit", "factor_score",
-                "reference_score", "effect_logit", "text"]
-        return pd.DataFrame(rows, columns=cols)
+        return pd.DataFrame(rows, columns=_REASON_COLUMNS)
+
+    # ------------------------------------------------------------------ card
+    def reason_effects(self, X: Any) -> pd.DataFrame:
+        """Every factor's (and extra column's) effect on each row's log-odds (default model).
+
+        The effects of a row add up to its uncalibrated log-odds minus
+        ``reference_log_odds_`` (the mean training log-odds), exactly.
+        """
+        check_is_fitted(self, "estimator_")
+        if not isinstance(self.estimator_, MonotoneGAM):
+            raise ValueError("reason_effects needs the default model (estimator='gam')")
+        return group_effects(self, self._design(X, reset=False))
+
+    @property
+    def reference_log_odds_(self) -> float:
+        """Mean training log-odds, the reference of :meth:`reason_effects` (default model)."""
+        check_is_fitted(self, "estimator_")
+        return self.estimator_.mean_log_odds_
+
+    def to_card(self) -> dict[str, Any]:
+        """The fitted scorer as a JSON-ready dict (default model only; no pickle).
+
+        Every number that defines the predictions is in it; :meth:`from_card` rebuilds a
+        scorer whose predictions are identical.
+        """
+        check_is_fitted(self, "estimator_")
+        if not isinstance(self.estimator_, MonotoneGAM):
+            raise ValueError(
+                f"to_card supports the default model (estimator='gam'); save {self.estimator!r} with "
+                "riskgrade.persistence.save_scorer"
+            )
+        return card_of(self)
+
+    @classmethod
+    def from_card(cls, card: dict[str, Any]) -> MLScorer:
+        """Rebuild a fitted scorer from :meth:`to_card` output."""
+        from riskgrade.calibration_maps import map_from_dict
+
+        if not isinstance(card, dict) or card.get("format") != CARD_FORMAT:
+            raise ValueError(f"not an MLScorer card (format {CARD_FORMAT!r} expected)")
+        catalog = None if card["catalog"] is None else FactorCatalog.model_validate(card["catalog"])
+        m = cls(**card["params"], catalog=catalog)
+        if card["feature_names_in"] is not None:
+            m.feature_names_in_ = np.asarray(card["feature_names_in"], dtype=object)
+        m.n_features_in_ = int(card["n_features_in"])
+        m._plan_features()
+        if m.feature_names_out_ != card["feature_names_out"] or m.monotonic_cst_.tolist() != card["monotonic_cst"]:
+            raise ValueError("the card's features do not match its columns and catalog")
+        m.classes_ = np.asarray(card["classes"])
+        m.n_events_ = int(card["n_events"])
+        m.calibration_ = card["calibration"]
+        m.calibrator_ = None if card["calibrator"] is None else map_from_dict(card["calibrator"])
+        m.estimator_ = MonotoneGAM.from_dict(card["model"])
+        m.n_iter_ = 1
+        m.reference_ = np.zeros(len(m.feature_names_out_))
+        return m

@@ -308,12 +308,27 @@ class MonotoneGAM:
 
     # ---------------------------------------------------------------- fit
     def fit(self, X: np.ndarray, y: np.ndarray) -> MonotoneGAM:
-        """Fit on a numeric matrix and 0/1 outcomes (chooses the penalty and the pairs by CV)."""
+        """Fit on a numeric matrix and 0/1 outcomes (chooses the penalty and the pairs by CV).
+
+        The small dense products run on one BLAS thread: with more, the threads' spinning
+        made the fit many times slower on a busy machine.
+        """
+        from threadpoolctl import threadpool_limits
+
+        with threadpool_limits(limits=1, user_api="blas"):
+            return self._fit(X, y)
+
+    def _fit(self, X: np.ndarray, y: np.ndarray) -> MonotoneGAM:
         from sklearn.model_selection import StratifiedKFold
 
         X = np.asarray(X, dtype=float)
         t = np.asarray(y, dtype=float)
         n, m = X.shape
+        # canonical row order (by outcome, then the columns): the folds, the knots and every
+        # sum are then the same whatever order the rows came in
+        keys = [np.nan_to_num(X[:, j], nan=np.inf) for j in range(m - 1, -1, -1)]
+        order = np.lexsort([*keys, t]) if n else np.arange(0)
+        X, t = X[order], t[order]
         cst = np.zeros(m) if self.monotonic_cst is None else np.asarray(self.monotonic_cst, dtype=float)
         if cst.shape != (m,):
             raise ValueError(f"monotonic_cst has {cst.size} entries, X has {m} columns")
@@ -378,7 +393,8 @@ class MonotoneGAM:
                 break
         self.pairs_ = [(int(a), int(b)) for a, b in pairs]
         self.coef_ = w_best
-        self.oof_proba_ = expit(best_eta)
+        self.oof_proba_ = np.empty(n)
+        self.oof_proba_[order] = expit(best_eta)
         self.cv_log_loss_ = best_loss
         self.term_means_ = prob.terms(w_best).mean(axis=0)
         self.n_features_in_ = m
