@@ -201,7 +201,8 @@ def peers() -> dict[str, Callable[[], object]]:
 
         def scorecard():
             names = list(peer_frame(raw_rows(5, np.random.default_rng(0), "smooth")).columns)
-            return Scorecard(binning_process=BinningProcess(names), estimator=LogisticRegression(max_iter=2000))
+            lr = LogisticRegression(max_iter=2000)
+            return Scorecard(binning_process=BinningProcess(names), estimator=lr)
 
         out["optbinning Scorecard"] = scorecard
     except ImportError:
@@ -256,7 +257,9 @@ def summarise(df: pd.DataFrame) -> str:
     for (fam, n), block in g.groupby(level=[0, 1], sort=False):
         block = block.droplevel([0, 1])
         for model, r in block.sort_values("rmse").iterrows():
-            lines.append(f"| {fam} | {n:,} | {model} | {r.rmse:.5f} | {r.log_loss:.5f} | {r.ece:.5f} | {r.fit_s:.1f} |")
+            lines.append(
+                f"| {fam} | {n:,} | {model} | {r.rmse:.5f} | {r.log_loss:.5f} | {r.ece:.5f} | {r.fit_s:.1f} |"
+            )
         own = block.loc["riskgrade MLScorer()"] if "riskgrade MLScorer()" in block.index else None
         rest = block.drop(index="riskgrade MLScorer()", errors="ignore")
         if own is not None and len(rest):
@@ -266,7 +269,7 @@ def summarise(df: pd.DataFrame) -> str:
                 f" ({'<=' if own.rmse <= rest.loc[best, 'rmse'] else 'WORSE'}); ECE {own.ece:.5f} vs "
                 f"{rest.loc[best, 'ece']:.5f} ({'<=' if own.ece <= rest.loc[best, 'ece'] else 'WORSE'})"
             )
-    return "\n".join(lines + [""] + verdict)
+    return "\n".join([*lines, "", *verdict])
 
 
 def main(argv=None) -> None:
@@ -276,7 +279,7 @@ def main(argv=None) -> None:
     ap.add_argument("--families", nargs="*", default=list(FAMILIES))
     ap.add_argument("--sizes", type=int, nargs="*", default=None)
     ap.add_argument("--only", nargs="*", default=None, help="models whose name contains one of these")
-    ap.add_argument("--skip", nargs="*", default=None, help="leave out models whose name contains one of these")
+    ap.add_argument("--skip", nargs="*", default=None, help="leave out models whose name contains these")
     ap.add_argument("--csv", default=None, help="write the per-seed rows here")
     a = ap.parse_args(argv)
     seeds = a.seeds or ([101] if a.quick else [1, 2, 3])

@@ -1,5 +1,13 @@
 r"""MLScorer: a supervised, calibrated probability of violation from the factors.
 
+**Default model (``estimator="gam"``).** A monotone additive logistic model on the raw
+values (:mod:`riskgrade.ml_gam`, features in :mod:`riskgrade.ml_features`): money on a log
+scale, counts both raw and per head, each factor's effect a piecewise-linear monotone
+curve in its risk direction, the penalty and a few reinforcing pairwise terms chosen by
+internal cross-validation. Reason codes add up exactly (:meth:`MLScorer.reason_effects`),
+and the fitted scorer is a JSON card (:meth:`MLScorer.to_card`). What follows describes
+the ``"logistic"`` and ``"hgb"`` models, which see the catalog's factor scores.
+
 **Input.** ``X`` holds the *raw* factor columns by their catalog names (``post_weight``,
 ``funds_handled``, ..., plus the denominator ``headcount`` of the rate factors), as in an
 inventory. The scorer applies the catalog's fixed transforms, the same the index uses, so
@@ -164,10 +172,16 @@ class MLScorer(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    estimator : {"logistic", "hgb"} or classifier, default="logistic"
-        The base model.
+    estimator : {"gam", "logistic", "hgb"} or classifier, default="gam"
+        The base model. ``"gam"``: :class:`~riskgrade.ml_gam.MonotoneGAM` on the raw values
+        (see :mod:`riskgrade.ml_features`), the default since it was closest to the truth
+        in ``benchmarks/bench_ml.py``; ``"logistic"`` and ``"hgb"`` see the catalog's factor
+        scores.
     calibration : {"auto", "sigmoid", "beta", "isotonic", "venn_abers"} or None
-        Calibration map fitted on out-of-fold probabilities; ``None``: none.
+        Calibration map fitted on out-of-fold probabilities; ``None``: none. ``"auto"``
+        with ``"gam"`` fits no map (a map fitted on its out-of-fold probabilities only
+        added variance in the benchmark); with the other models it follows
+        :func:`riskgrade.calibrators.choose_method`.
     cv : int, default=5
         Folds for the out-of-fold probabilities (reduced to the number of events when
         there are fewer).
@@ -202,8 +216,10 @@ class MLScorer(ClassifierMixin, BaseEstimator):
     >>> inv = rg.datasets.make_inventory(3000, seed=3)
     >>> cols = rg.catalogs.sichuan_2012().columns
     >>> m = MLScorer().fit(inv[cols], inv["violation"])
-    >>> m.calibration_  # fewer than 100 events
-    'sigmoid'
+    >>> m.calibration_ is None  # the default model needs no map ("auto")
+    True
+    >>> m.feature_names_out_[5:7]  # a count enters raw and per head
+    ['complaints_count', 'complaints']
     >>> p = m.predict_proba(inv[cols])[:, 1]
     >>> bool(0 < p.mean() < 0.1)
     True
@@ -558,7 +574,8 @@ class MLScorer(ClassifierMixin, BaseEstimator):
             m.feature_names_in_ = np.asarray(card["feature_names_in"], dtype=object)
         m.n_features_in_ = int(card["n_features_in"])
         m._plan_features()
-        if m.feature_names_out_ != card["feature_names_out"] or m.monotonic_cst_.tolist() != card["monotonic_cst"]:
+        same = m.feature_names_out_ == card["feature_names_out"]
+        if not same or m.monotonic_cst_.tolist() != card["monotonic_cst"]:
             raise ValueError("the card's features do not match its columns and catalog")
         m.classes_ = np.asarray(card["classes"])
         m.n_events_ = int(card["n_events"])

@@ -47,10 +47,12 @@ class FeaturePlan:
 
     @property
     def names(self) -> list[str]:
+        """Model column names."""
         return [f.name for f in self.features]
 
     @property
     def signs(self) -> np.ndarray:
+        """Monotone sign of every model column (+1, -1, 0)."""
         return np.array([f.sign for f in self.features], dtype=np.int64)
 
     @property

@@ -340,7 +340,8 @@ class MonotoneGAM:
         lambdas = tuple(self.lambdas) if self.lambdas is not None else _LAMBDAS
         n_events = int(min(t.sum(), n - t.sum()))
         n_splits = max(2, min(self.cv, n_events, 3 if n > 20_000 else self.cv))
-        folds = list(StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=self.random_state).split(X, t))
+        skf = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=self.random_state)
+        folds = list(skf.split(X, t))
         prob0 = self._problem(X, [])
         # additive model: penalty path, strongest first, warm-started
         # additive model: penalty path, strongest first, warm-started; the path stops once
@@ -355,7 +356,8 @@ class MonotoneGAM:
             for f, (tr, te) in enumerate(folds):
                 ptr, pte = fold_p[f]
                 prev = fold_w[f].get("last")
-                w = _minimise(ptr, t[tr], lam, self._start(ptr, t[tr]) if prev is None else prev, self.max_iter)
+                w0 = self._start(ptr, t[tr]) if prev is None else prev
+                w = _minimise(ptr, t[tr], lam, w0, self.max_iter)
                 fold_w[f][lam] = fold_w[f]["last"] = w
                 eta[te] = pte.eta(w)
             oof[lam] = eta
@@ -369,7 +371,8 @@ class MonotoneGAM:
         self.cv_loss_ = {str(k): v for k, v in cv_loss.items()}
         self.penalty_ = float(lam)
         w_full = _minimise(prob0, t, lam, self._start(prob0, t), self.max_iter)
-        best_eta, best_loss, pairs, prob, w_best = oof[lam], cv_loss[lam], [], prob0, w_full
+        best_eta, best_loss, prob, w_best = oof[lam], cv_loss[lam], prob0, w_full
+        pairs: list[tuple[int, int]] = []
         # pairwise terms: screen by the gradient of the additive fit, keep if CV improves
         cand = self._screen(X, t, prob0, w_full) if self.max_interactions > 0 else []
         for pair in cand[: self.max_interactions]:

@@ -44,7 +44,7 @@ def grouped_reason_codes(scorer: Any, X: Any, Z: np.ndarray, top: int, columns: 
     E = G.to_numpy()
     plan = scorer.plan_
     frame = X if isinstance(X, pd.DataFrame) else None
-    raw = None if frame is not None else np.asarray(X, dtype=float)
+    raw = np.asarray(X, dtype=float) if frame is None else np.empty((0, 0))
     inputs = [str(c) for c in getattr(scorer, "feature_names_in_", [])] or [
         f"x{j}" for j in range(scorer.n_features_in_)
     ]
@@ -64,7 +64,9 @@ def grouped_reason_codes(scorer: Any, X: Any, Z: np.ndarray, top: int, columns: 
                 label, unit = f"{f.label_en} ({f.label_zh})", f.unit
                 if f.denominator:
                     unit = f"{unit or 'count'} per {f.denominator}"
-                score = float(FactorCatalog.transform_one(f, frame.iloc[[i]])[0]) if frame is not None else np.nan
+                score = np.nan
+                if frame is not None:
+                    score = float(FactorCatalog.transform_one(f, frame.iloc[[i]])[0])
             else:
                 label, unit, score = g, "", np.nan
             rows.append({
