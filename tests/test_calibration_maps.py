@@ -14,7 +14,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import riskgrade as rg
 from riskgrade.calibration import CalibrationTieWarning, ScoreCalibrator, venn_abers_pair
-from riskgrade.calibration_maps import BetaMap, SigmoidMap
+from riskgrade.calibration.maps import BetaMap, SigmoidMap
 
 # ScoreCalibrator declares its one-column input with the ``one_d_array`` input tag, so
 # scikit-learn's checks pass it ``X[:, 0]``. The checks below then fail inside the check

@@ -118,6 +118,27 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code.
 
+    Output paths are checked before any work and every output of a run is committed at
+    its end, or none (:mod:`riskgrade.cli_guard`); ``SIGTERM`` exits with 143.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Arguments (default ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        Exit code (see the module notes).
+    """
+    from riskgrade.cli_guard import guarded
+
+    return guarded(_main, _parser(), argv)
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; return the exit code.
+
     Parameters
     ----------
     argv : sequence of str, optional
@@ -204,7 +225,16 @@ def _score(args: argparse.Namespace, err: TextIO) -> int:
     engine = _pick_engine(args, model)
     if engine != "model":
         return _score_engine(args, err, model, engine, t0)
-    inv = read_inventory(args.input, model.config, encoding=args.encoding)
+    import warnings
+
+    from riskgrade.exceptions import DataWarning
+
+    with warnings.catch_warnings():  # the identity warning is one plain line below
+        warnings.simplefilter("ignore", DataWarning)
+        inv = read_inventory(args.input, model.config, encoding=args.encoding)
+    if inv.attrs.get("identity_folds") and not args.quiet:
+        print("riskgrade: warning: some id spellings were normalised ('riskgrade validate' lists them)",
+              file=err)
     if not model.is_fitted:
         model.fit(_fit_rows(inv, model.config, args.on_error))
     result = model.grade(inv, on_error=args.on_error)
@@ -249,8 +279,8 @@ def _score(args: argparse.Namespace, err: TextIO) -> int:
 def _pick_engine(args: argparse.Namespace, model) -> str:
     """Which engine grades: the DataFrame path ("model") or a batch engine."""
     from riskgrade.engine import default_memory_limit, parse_memory
-    from riskgrade.engine_weights import batch_supported
     from riskgrade.model import DATA_FREE_METHODS
+    from riskgrade.weighting.stats import batch_supported
 
     try:
         limit = parse_memory(args.memory_limit) if args.memory_limit else None
@@ -288,12 +318,12 @@ class _UsageError(Exception):
 
 def _score_engine(args: argparse.Namespace, err: TextIO, model, engine: str, t0: float) -> int:
     """``score`` through the batch engine (local, stream) or the Dask backend."""
-    from riskgrade.progress import RowProgress
+    from riskgrade.engine.progress import RowProgress
 
     bar = RowProgress(err, enabled=(not args.quiet) and err.isatty())
     try:
         if engine == "dask":
-            from riskgrade.dask import grade_dask_file
+            from riskgrade.engine.dask_backend import grade_dask_file
 
             summary = grade_dask_file(
                 args.input, args.output, model, scheduler=args.scheduler, on_error=args.on_error,
@@ -390,11 +420,20 @@ def _rejects_path(out: str) -> Path:
 
 def _validate(args: argparse.Namespace, err: TextIO) -> int:
     from riskgrade.config import default_config, load_config
+    from riskgrade.exceptions import DataWarning
     from riskgrade.io import read_inventory, write_frame
     from riskgrade.schema import find_failures
 
     config = load_config(args.config) if args.config else default_config()
-    inv = read_inventory(args.input, config, encoding=args.encoding)
+    import warnings
+
+    from riskgrade.identity import warning_lines
+
+    with warnings.catch_warnings():  # the identity warnings are listed below, one per line
+        warnings.simplefilter("ignore", DataWarning)
+        inv = read_inventory(args.input, config, encoding=args.encoding)
+    for line in warning_lines(inv, config):
+        print(f"riskgrade: {line}", file=err)
     fc = find_failures(inv, config)
     if len(fc) == 0:
         print(f"riskgrade: {len(inv)} rows, valid", file=err)

@@ -31,6 +31,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from riskgrade.exceptions import InventoryValidationError
+from riskgrade.identity import fold_frame
 from riskgrade.schema import COLUMN_ALIASES, TEXT_COLUMNS, canonical_columns, normalise_values
 
 if TYPE_CHECKING:
@@ -52,6 +53,9 @@ __all__ = [
 # which encodes high-cardinality columns (ids, amounts, scores) with about a third
 # less CPU and makes the file smaller.
 PARQUET_OPTIONS: dict[str, Any] = {"compression": "zstd", "dictionary_pagesize_limit": 1 << 16}
+
+# bytes per CSV block read (the local engine's batch size too)
+CSV_BLOCK = 1 << 22
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _UMASK = os.umask(0)
@@ -84,8 +88,13 @@ def detect_encoding(path: str | Path, sample: int = 1 << 20) -> str:
     superset of GBK and GB2312, which Excel writes on Chinese systems — is chosen
     when that fails.
     """
-    with open(path, "rb") as fh:
-        head = fh.read(sample)
+    from riskgrade.engine.csv_blocks import open_decompressed
+
+    try:
+        with open_decompressed(path) as fh:
+            head = fh.read(sample)
+    except OSError:  # a corrupt compressed file: the reader reports it
+        return "utf-8"
     if head.startswith(b"\xef\xbb\xbf"):
         return "utf-8-sig"
     try:
@@ -128,8 +137,10 @@ def read_inventory(
     Returns
     -------
     pandas.DataFrame
-        The inventory. ``frame.attrs`` holds ``source``, ``input_sha256`` and, for
-        CSV, ``encoding``. The rows are not validated: call
+        The inventory, identifier columns folded to one spelling under
+        ``config.identity`` (see :mod:`riskgrade.identity`). ``frame.attrs`` holds
+        ``source``, ``input_sha256``, ``identity_folds`` and, for CSV, ``encoding``. The rows are
+        not validated: call
         :func:`riskgrade.validate_inventory`.
 
     Raises
@@ -146,7 +157,7 @@ def read_inventory(
         frame.columns = canonical_columns(frame.columns, mapping)
         frame = normalise_values(frame)
         frame.attrs = {"source": "<DataFrame>", "input_sha256": frame_sha256(source)}
-        return frame
+        return _fold(frame, config)
     path = Path(source)
     if not path.exists():
         raise FileNotFoundError(f"inventory file not found: {path}")
@@ -164,20 +175,39 @@ def read_inventory(
     frame.columns = canonical_columns(table.column_names, mapping)
     frame = normalise_values(frame)
     frame.attrs = attrs
-    return frame
+    return _fold(frame, config)
+
+
+def _fold(frame: pd.DataFrame, config: RiskModelConfig | None) -> pd.DataFrame:
+    """Identifier spellings folded (:mod:`riskgrade.identity`); a warning lists how many."""
+    out = fold_frame(frame, config)
+    folds = out.attrs["identity_folds"]
+    if folds:
+        import warnings
+
+        from riskgrade.exceptions import DataWarning
+
+        cols = sorted({r["column"] for r in folds})
+        warnings.warn(
+            f"{len(folds)} spelling(s) of {', '.join(cols)} were normalised under the config's "
+            "identity policy (white space, full-width or decomposed characters, case); "
+            "riskgrade.identity.identity_report(frame) lists them",
+            DataWarning,
+            stacklevel=3,
+        )
+    return out
 
 
 def _read_csv(path: Path, encoding: str, config: RiskModelConfig | None) -> pa.Table:
-    pa_enc = "utf8" if encoding.lower().replace("-", "") in ("utf8", "utf8sig") else encoding
+    """The whole CSV file by the reader of the batch engines (same rows, values and types)."""
+    from riskgrade.engine.csv_blocks import TooWide, read_csv_table
+
     try:
-        return pacsv.read_csv(
-            path,
-            read_options=pacsv.ReadOptions(encoding=pa_enc, block_size=1 << 24),
-            convert_options=pacsv.ConvertOptions(
-                column_types=_text_types(config), strings_can_be_null=True
-            ),
-        )
-    except pa.ArrowInvalid as err:
+        return read_csv_table(path, encoding=encoding, column_types=_text_types(config),
+                              block_size=CSV_BLOCK, threads=min(2, os.cpu_count() or 1))
+    except TooWide as err:
+        raise _file_error("too_many_columns", str(err)) from None
+    except (pa.ArrowInvalid, OSError, UnicodeError) as err:
         msg = str(err)
         if "Empty CSV file" in msg:
             raise _file_error("empty", "the file has no header and no rows") from None
@@ -203,17 +233,23 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; rename it into place on success.
 
     On any exception (including ``KeyboardInterrupt``) the temporary file is removed
-    and ``target`` is left as it was.
+    and ``target`` is left as it was. Inside :func:`riskgrade.outputs.together` the
+    rename waits for the end of that block (every output of a run, or none). The
+    temporary name carries the process id (:func:`riskgrade.outputs.run_marker`), so
+    one left by a killed run is removed by the next (:func:`riskgrade.outputs.clean_stale`).
     """
+    from riskgrade.outputs import defer, run_marker
+
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.{run_marker()}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     tmp_path = Path(tmp)
     os.chmod(tmp_path, 0o666 & ~_UMASK)
     try:
         yield tmp_path
-        os.replace(tmp_path, target)
+        if not defer(tmp_path, target):
+            os.replace(tmp_path, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             tmp_path.unlink()

@@ -30,7 +30,7 @@ probabilities with ``cv`` stratified folds (each fold predicted by a model fitte
 others), fits the calibration map on them, and fits the final model on all rows (the
 scheme of scikit-learn's ``CalibratedClassifierCV(ensemble=False)``). No row's
 calibration input comes from a model that saw its outcome. Maps: see
-:mod:`riskgrade.calibration_maps`; ``"auto"`` follows :func:`riskgrade.calibrators.
+:mod:`riskgrade.calibration.maps`; ``"auto"`` follows :func:`riskgrade.calibration.calibrator.
 choose_method` with ties allowed (sigmoid below 100 events, beta up to 20,000, isotonic
 from there). Outcomes are never reweighted: a class-weighted estimator passed in shifts
 the base probabilities, and the map (which has an intercept) takes the shift out.
@@ -55,8 +55,8 @@ from sklearn.utils import metadata_routing
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
-from riskgrade.calibration_maps import VennAbersMap
-from riskgrade.calibrators import CALIBRATION_METHODS, check_binary, choose_method, make_map
+from riskgrade.calibration.calibrator import CALIBRATION_METHODS, check_binary, choose_method, make_map
+from riskgrade.calibration.maps import VennAbersMap
 from riskgrade.exceptions import DataWarning
 from riskgrade.factors import FactorCatalog
 from riskgrade.ml_features import plan_raw_features
@@ -181,7 +181,7 @@ class MLScorer(ClassifierMixin, BaseEstimator):
         Calibration map fitted on out-of-fold probabilities; ``None``: none. ``"auto"``
         with ``"gam"`` fits no map (a map fitted on its out-of-fold probabilities only
         added variance in the benchmark); with the other models it follows
-        :func:`riskgrade.calibrators.choose_method`.
+        :func:`riskgrade.calibration.calibrator.choose_method`.
     cv : int, default=5
         Folds for the out-of-fold probabilities (reduced to the number of events when
         there are fewer).
@@ -564,7 +564,7 @@ class MLScorer(ClassifierMixin, BaseEstimator):
     @classmethod
     def from_card(cls, card: dict[str, Any]) -> MLScorer:
         """Rebuild a fitted scorer from :meth:`to_card` output."""
-        from riskgrade.calibration_maps import map_from_dict
+        from riskgrade.calibration.maps import map_from_dict
 
         if not isinstance(card, dict) or card.get("format") != CARD_FORMAT:
             raise ValueError(f"not an MLScorer card (format {CARD_FORMAT!r} expected)")

@@ -20,7 +20,6 @@ The language defaults to Chinese when the inventory is Chinese (see
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -177,13 +176,12 @@ def load_report_inputs(
         if isinstance(model_card, dict):
             inputs.card = model_card
         else:
+            from riskgrade.model import RiskModel
+            from riskgrade.model_card import read_card
+
             cpath = Path(model_card)
-            if not cpath.exists():
-                raise FileNotFoundError(f"model card not found: {cpath}")
-            try:
-                inputs.card = json.loads(cpath.read_text(encoding="utf-8-sig"))
-            except json.JSONDecodeError as err:
-                raise RiskgradeError(f"{cpath}: cannot read model card: {err}") from None
+            inputs.card = read_card(cpath)
+            RiskModel.from_card(inputs.card, source=str(cpath))  # checked: hash, version, every field
             inputs.card_source = str(cpath)
         if not isinstance(inputs.card, dict) or "weights" not in inputs.card:
             raise RiskgradeError("model card has no 'weights'; give a file saved with RiskModel.save")
@@ -236,7 +234,7 @@ def render_report(
     >>> page.startswith("<!DOCTYPE html>"), "Level-one risk points" in page
     (True, True)
     """
-    from riskgrade.report_html import build_html
+    from riskgrade.report.html import build_html
 
     inputs = (
         graded
@@ -348,7 +346,7 @@ def uncertain_mask(frame: pd.DataFrame, below: float) -> tuple[np.ndarray, str] 
 
 def weight_method_label(method: str | None, lang: str) -> str:
     """Readable name of a weighting method."""
-    from riskgrade.report_text import TEXT
+    from riskgrade.report.text import TEXT
 
     key = f"method_{method}"
     if key in TEXT:

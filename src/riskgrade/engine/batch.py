@@ -44,10 +44,13 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from riskgrade.engine_check import batch_is_valid
-from riskgrade.engine_core import as_float, factor_matrix, score_ints
-from riskgrade.engine_ids import duplicates, id_hashes, sorted_failures
-from riskgrade.engine_io import (
+from riskgrade.engine.check import batch_is_valid
+from riskgrade.engine.core import as_float, factor_matrix, score_ints
+from riskgrade.engine.ids import duplicates, id_hashes, sorted_failures
+from riskgrade.engine.memory import release_unused, system_allocator
+from riskgrade.engine.output import score_and_contributions, write_output
+from riskgrade.engine.rank import rank_units
+from riskgrade.engine.sources import (
     Ordered,
     _compact,
     _input_hash,
@@ -59,14 +62,13 @@ from riskgrade.engine_io import (
     neutralise,
     prefetch,
 )
-from riskgrade.engine_output import score_and_contributions, write_output
-from riskgrade.engine_rank import rank_units
-from riskgrade.engine_weights import EngineWeightPass
 from riskgrade.exceptions import InventoryValidationError
 from riskgrade.io import atomic_path
+from riskgrade.outputs import check_outputs, clean_stale, run_outputs, spill_prefix, together
 from riskgrade.results import RESULT_COLUMNS
 from riskgrade.schema import find_failures
 from riskgrade.scoring import index_score
+from riskgrade.weighting.stats import EngineWeightPass
 
 __all__ = ["EngineSummary", "default_memory_limit", "grade_file", "parse_memory"]
 
@@ -140,7 +142,7 @@ def ready_for_batch(model: Any) -> Any:
 
     ``None`` means ``RiskModel()``; data-free weights are set here. Data-driven weights
     (entropy, CRITIC, combined) of an unfitted model are computed by the engine itself
-    (:mod:`riskgrade.engine_weights`), so the model is returned unfitted. The batch
+    (:mod:`riskgrade.weighting.stats`), so the model is returned unfitted. The batch
     engines (local, stream, Dask) rank and threshold the weighted index; a config with a
     ``calibration`` or a supervised ``scorer`` is graded by :meth:`RiskModel.grade`.
 
@@ -152,9 +154,9 @@ def ready_for_batch(model: Any) -> Any:
     ConfigError
         When the config calibrates the score or uses a supervised scorer.
     """
-    from riskgrade.engine_weights import batch_supported
     from riskgrade.exceptions import ConfigError, NotFittedError
     from riskgrade.model import DATA_FREE_METHODS, RiskModel
+    from riskgrade.weighting.stats import batch_supported
 
     model = model if model is not None else RiskModel()
     if model.config.calibration is not None or model.config.scorer is not None:
@@ -242,13 +244,17 @@ def grade_file(
     block = _LOCAL_BLOCK if engine == "local" else int(min(_LOCAL_BLOCK, max(1 << 14, budget // 128)))
     if batch_bytes is not None:
         block = int(batch_bytes)
+    paths = run_outputs(output, fmt, rejects, audit)
+    check_outputs({"input": source if isinstance(source, str | Path) else None}, paths)
+    clean_stale(Path(p).parent for p in paths.values() if p is not None)
     threads = min(2, os.cpu_count() or 1)  # UTF-8 CSV blocks are parsed in parallel
     src = _Source(source, model.config, encoding=encoding, block_size=block, threads=threads)
     run = _Run(model, src, engine, budget, on_error, progress)
     with contextlib.ExitStack() as stack:
         if engine == "stream":
-            stack.enter_context(_system_allocator())
-        tmpdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="riskgrade-")))
+            stack.enter_context(system_allocator())
+        tmpdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=spill_prefix())))
+        stack.enter_context(together())  # every output renamed at the end, or none
         run.tmpdir = tmpdir
         get_hash, _ = _input_hash(src)
         run.pass1()
@@ -282,9 +288,8 @@ def grade_file(
             if rej_rows:
                 from riskgrade.io import write_frame
 
-                rp = Path(rejects) if rejects else out.with_name(
-                    (out.name[: -len(out.suffix)] if out.suffix else out.name) + ".rejects.csv"
-                )
+                rp = paths["rejects"]
+                assert rp is not None
                 write_frame(pa.concat_tables(rej_rows, promote_options="permissive"), rp)
         else:
             run.pass2(None, [])
@@ -299,7 +304,7 @@ def grade_file(
 class _Run:
     """State of one engine run."""
 
-    # set by the quota pass (:func:`~riskgrade.engine_rank.rank_units`)
+    # set by the quota pass (:func:`~riskgrade.engine.rank.rank_units`)
     n_units: int
     n_u: np.ndarray  # valid rows per unit code
     cap_eff: np.ndarray  # effective cap per unit code
@@ -309,7 +314,7 @@ class _Run:
     rank: np.ndarray
     flags: np.ndarray
     group_files: list[Path]  # stream engine: (rank, flags) records of each unit group
-    # set by the output pass (:func:`~riskgrade.engine_output.write_output`)
+    # set by the output pass (:func:`~riskgrade.engine.output.write_output`)
     part_rows: int
 
     def __init__(self, model: Any, src: _Source, engine: str, budget: int, on_error: str,
@@ -347,13 +352,15 @@ class _Run:
 
     # ------------------------------------------------------------------ pass 1
     def pass1(self) -> None:
-        for _attempt in range(3):
+        passes = 0  # passes without a newly pinned column type (a pin ends with every column pinned)
+        while passes < 3:
             try:
                 self._pass1()
-            except _TypesChanged:
-                if self.src.kind != "csv" or not self.src.pin_types():
+            except _TypesChanged as err:
+                if self.src.kind != "csv" or not self.src.pin_types(err):
                     raise
                 continue
+            passes += 1
             dups = duplicates(self)
             if self.on_error == "raise" and self.p1.failures and dups is None:
                 raise InventoryValidationError(sorted_failures(self.p1.failures), n_rows=self.p1.rows_in)
@@ -367,6 +374,7 @@ class _Run:
 
     def _pass1(self) -> None:
         self.units = _UnitCodes()
+        self.types0 = None  # a new pass may read with pinned types
         if self.weight_pass is not None:
             self.weight_pass.reset()
         p1 = _Pass1()
@@ -537,9 +545,9 @@ class _Run:
 
     # ------------------------------------------------------------------ quota
     def quota(self) -> None:
-        _release_unused()  # pass-1 buffers (reader read-ahead, batches in flight)
+        release_unused()  # pass-1 buffers (reader read-ahead, batches in flight)
         rank_units(self)
-        _release_unused()  # sort temporaries
+        release_unused()  # sort temporaries
 
     # ------------------------------------------------------------------ pass 2
     def pass2(self, writer: _Writer | None, rejected: list[pa.Table]) -> None:
@@ -571,53 +579,6 @@ class _Prepared:
     tks: list[np.ndarray] = field(default_factory=list)
     h: np.ndarray | None = None
     F: np.ndarray | None = None
-
-
-@contextlib.contextmanager
-def _system_allocator() -> Any:
-    """Arrow allocations from the C library's allocator for the duration of a stream run.
-
-    pyarrow's default allocator (mimalloc) keeps freed memory cached per thread; with
-    several threads that cache alone is a large part of a small budget. The system
-    allocator returns it (measured at 2M rows with a 28 MB budget: peak RSS growth
-    75 MB with mimalloc, 44 MB with the system allocator). The previous default is
-    restored afterwards; buffers remember the pool they came from.
-    """
-    previous = pa.default_memory_pool()
-    pa.set_memory_pool(pa.system_memory_pool())
-    _fixed_mmap_threshold()
-    try:
-        yield
-    finally:
-        pa.set_memory_pool(previous)
-
-
-def _fixed_mmap_threshold() -> None:
-    """glibc: serve allocations of 128 KiB and more by ``mmap`` from now on.
-
-    glibc raises its ``mmap`` threshold (up to 32 MiB) each time a large block is freed,
-    after which large temporaries stay in the heap and are not given back; a fixed
-    threshold returns them at once (measured at 2M rows with a 28 MB budget: peak RSS
-    growth of the output pass 60 MB before, 45 MB after). Process-wide and permanent
-    (glibc's own default without the dynamic raise); nothing happens on other C libraries.
-    """
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").mallopt(-3, 128 * 1024)  # M_MMAP_THRESHOLD
-    except (OSError, AttributeError):  # pragma: no cover - not glibc
-        pass
-
-
-def _release_unused() -> None:
-    """Hand freed memory back to the system between phases (peak RSS, not only heap use)."""
-    pa.default_memory_pool().release_unused()
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # pragma: no cover - not glibc
-        pass
 
 
 __all__ += ["RESULT_COLUMNS", "neutralise", "score_and_contributions"]

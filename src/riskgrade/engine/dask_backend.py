@@ -14,7 +14,7 @@ graded file in input order with the same writer as the local engine.
 
 Data-driven weights (entropy, CRITIC, combined) of an unfitted model come from a
 distributed reduction before step 1: every partition folds its factor scores into
-:class:`riskgrade.engine_weights.WeightStats`, the statistics are merged in a tree
+:class:`riskgrade.weighting.stats.WeightStats`, the statistics are merged in a tree
 (exact integer sums, so the grouping does not matter) and finalised on the client; the
 model is then fitted with those weights, the same bits as the local engine.
 
@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from riskgrade.engine import ready_for_batch
+from riskgrade.engine.batch import ready_for_batch
 from riskgrade.exceptions import InventoryValidationError
 
 __all__ = ["fit_weights_dask", "grade_dask", "grade_dask_file"]
@@ -67,10 +67,13 @@ def _with_rows(ddf):
 
 def _validated(part: pd.DataFrame, model: Any) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Normalised rows, their input positions and factor scores (raises on invalid rows)."""
+    from riskgrade.identity import fold_frame
     from riskgrade.schema import find_failures, normalise_values
 
     rows = part["_row"].to_numpy()
     inv = normalise_values(part.drop(columns="_row").reset_index(drop=True))
+    inv = fold_frame(inv, model.config)
+    inv.attrs = {}
     fc = find_failures(inv, model.config)
     fc = fc[fc["reason"] != "duplicate_id"]  # checked over the whole input
     if len(fc):
@@ -82,7 +85,7 @@ def _validated(part: pd.DataFrame, model: Any) -> tuple[pd.DataFrame, np.ndarray
 
 
 def _score_partition(part: pd.DataFrame, model: Any) -> pd.DataFrame:
-    from riskgrade.engine import score_and_contributions
+    from riskgrade.engine.batch import score_and_contributions
 
     inv, rows, F = _validated(part, model)
     score, contrib = score_and_contributions(F, model.weights_.to_numpy(), model.config.score_decimals)
@@ -219,7 +222,7 @@ def fit_weights_dask(ddf: Any, model: Any) -> Any:
     InventoryValidationError
         When a partition fails validation.
     """
-    from riskgrade.engine_weights import WeightStats
+    from riskgrade.weighting.stats import WeightStats
 
     names = list(model.catalog.names)
     stats = _reduce(ddf, model, WeightStats(model.config.weighting, names))
@@ -286,7 +289,7 @@ def grade_dask_file(
     dd = _require_dask()
     from distributed import Client, LocalCluster
 
-    from riskgrade.engine import EngineSummary
+    from riskgrade.engine.batch import EngineSummary
     from riskgrade.io import file_sha256, write_frame
 
     if on_error != "raise":
@@ -307,11 +310,15 @@ def grade_dask_file(
         if src.is_dir() or src.suffix.lower() in (".parquet", ".pq"):
             ddf = dd.read_parquet(str(src))
         else:
+            from riskgrade.engine.csv_blocks import compression_of
             from riskgrade.io import _text_types
 
             text = {k: "string" for k in _text_types(model.config)}
-            ddf = dd.read_csv(str(src), dtype=text, blocksize="64MB", encoding="utf-8-sig",
-                              assume_missing=True)
+            # a compressed file cannot be split: one partition (gzip, zstd by their first bytes)
+            codec = compression_of(src)
+            ddf = dd.read_csv(str(src), dtype=text, blocksize=None if codec else "64MB",
+                              compression={"gzip": "gzip", "zstd": "zstd"}.get(codec or ""),
+                              encoding="utf-8-sig", assume_missing=True)
             ddf = ddf.astype({c: object for c in ddf.columns if c in text})
         graded = grade_dask(ddf, model, partitioned_by_unit=partitioned_by_unit)
         frame = graded.compute()

@@ -14,9 +14,7 @@ import hashlib
 import json
 import queue
 import threading
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, Any
 
@@ -27,7 +25,10 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from riskgrade.engine_core import canonical_table, string_offsets
+from riskgrade.engine.core import canonical_table, string_offsets
+from riskgrade.engine.csv_blocks import csv_tables, pin_failing
+from riskgrade.engine.pool import Ordered
+from riskgrade.exceptions import InventoryValidationError
 from riskgrade.io import _FORMULA_START, PARQUET_OPTIONS, _read_csv, _text_types, detect_encoding
 
 __all__ = ["Ordered", "format_csv", "neutralise", "prefetch"]
@@ -73,85 +74,63 @@ class _Source:
         if self.table is not None:
             rows = max(1, self.block_size // 64)
             for b in self.table.to_batches(max_chunksize=rows):
-                yield canonical_table(b, self.mapping)
+                yield canonical_table(b, self.mapping, self.config)
             return
         assert self.path is not None
         if self.kind == "parquet":
             pf = pq.ParquetFile(self.path)
             rows = max(1, self.block_size // 128)
             for b in pf.iter_batches(batch_size=rows):
-                yield canonical_table(b, self.mapping)
+                yield canonical_table(b, self.mapping, self.config)
             return
-        enc = self.encoding
-        pa_enc = "utf8" if enc.lower().replace("-", "") in ("utf8", "utf8sig") else enc
         types_ = dict(_text_types(self.config))
         types_.update(self.pinned)
-        if pa_enc == "utf8" and self.threads:
-            yield from self._parallel_batches(types_, enc)
-            return
-        yield from self._streaming_batches(types_, enc, pa_enc)
-
-    def _parallel_batches(self, types_: dict[str, pa.DataType], enc: str) -> Iterator[pa.Table]:
-        """UTF-8 CSV: blocks parsed in threads (:mod:`riskgrade.engine_csv`), renamed there."""
-        from riskgrade.engine_csv import parallel_csv_tables
-
-        assert self.path is not None
         try:
-            tables = parallel_csv_tables(
-                self.path, block_size=self.block_size, column_types=types_, threads=self.threads,
-                finish=lambda t: canonical_table(t, self.mapping),
+            tables = csv_tables(
+                self.path, encoding=self.encoding, column_types=types_, block_size=self.block_size,
+                threads=self.threads, finish=lambda t: canonical_table(t, self.mapping, self.config),
             )
-        except pa.ArrowInvalid as err:
-            _read_csv(self.path, enc, self.config)  # raises the file-level failure
-            raise _TypesChanged(str(err)) from None  # pragma: no cover
-        if tables is None:  # no "\n" line end in the first block
-            yield from self._streaming_batches(types_, enc, "utf8")
-            return
+        except (pa.ArrowInvalid, OSError, UnicodeError) as err:
+            self._file_failure(err)
         try:
             yield from tables
         except pa.ArrowInvalid as err:
-            raise _TypesChanged(str(err)) from None
+            raise _TypesChanged(str(err)) from err
+        except (OSError, UnicodeError) as err:  # a corrupt compressed stream, undecodable text
+            self._file_failure(err)
 
-    def _streaming_batches(self, types_: dict[str, pa.DataType], enc: str, pa_enc: str) -> Iterator[pa.Table]:
+    def _file_failure(self, err: BaseException) -> None:
+        """Raise the file-level failure of a file that cannot be parsed (as ``read_inventory``)."""
         assert self.path is not None
-        try:
-            reader = pacsv.open_csv(
-                self.path,
-                read_options=pacsv.ReadOptions(encoding=pa_enc, block_size=self.block_size),
-                convert_options=pacsv.ConvertOptions(column_types=types_, strings_can_be_null=True),
-            )
-        except pa.ArrowInvalid as err:
-            _read_csv(self.path, enc, self.config)  # raises the file-level failure
-            raise _TypesChanged(str(err)) from None  # pragma: no cover
-        for b in _csv_batches(reader):
-            yield canonical_table(b, self.mapping)
+        _read_csv(self.path, self.encoding, self.config)
+        raise InventoryValidationError(_parse_failure(str(err)), n_rows=0)  # pragma: no cover
 
-    def pin_types(self) -> bool:
-        """After a type change mid-file: read numeric columns as float64 / text from then on."""
+    def pin_types(self, err: BaseException | None = None) -> bool:
+        """After a type change mid-file: pin the failing column to its whole-file type.
+
+        Returns ``True`` when a type was pinned (read again); otherwise raises the
+        file-level failure (a file that cannot be parsed is invalid input).
+        """
         assert self.path is not None and self.kind == "csv"
-        t = _read_csv(self.path, self.encoding, self.config)  # whole-file inference, rare path
-        pinned = {}
-        for name, typ in zip(t.column_names, t.schema.types, strict=True):
-            if not pa.types.is_string(typ):
-                pinned[name] = typ
-        changed = pinned != self.pinned
-        self.pinned = pinned
-        return changed
+        cause = err.__cause__ if err is not None and err.__cause__ is not None else err
+        if cause is not None:
+            try:
+                if pin_failing(self.path, self.encoding, cause, self.pinned):
+                    return True
+            except (pa.ArrowInvalid, OSError, UnicodeError):
+                pass
+        self._file_failure(cause if cause is not None else _TypesChanged("type change"))
+        return False  # pragma: no cover - _file_failure raises
+
+
+def _parse_failure(message: str) -> pd.DataFrame:
+    return pd.DataFrame({"row": pd.array([pd.NA], dtype="Int64"), "risk_point_id": [None], "column": [""],
+                         "value": [None], "reason": ["wrong_type"],
+                         "message": [f"cannot parse CSV: {message}"]})
 
 
 class _TypesChanged(Exception):
     """The streaming CSV reader met a value that does not fit the inferred type."""
-
-
-def _csv_batches(reader: Any) -> Iterator[pa.RecordBatch]:
-    while True:
-        try:
-            b = reader.read_next_batch()
-        except StopIteration:
-            return
-        except pa.ArrowInvalid as err:
-            raise _TypesChanged(str(err)) from None
-        yield b
 
 
 def _input_hash(source: _Source) -> tuple[Callable[[], str | None], threading.Thread | None]:
@@ -228,7 +207,7 @@ class _UnitCodes:
     @staticmethod
     def hashes(enc: pa.DictionaryArray) -> np.ndarray | None:
         """Hashes of an encoded batch's distinct units (thread-safe; ``None``: not text)."""
-        from riskgrade.engine_ids import id_hashes
+        from riskgrade.engine.ids import id_hashes
 
         return id_hashes(enc.dictionary) if pa.types.is_string(enc.dictionary.type) else None
 
@@ -331,50 +310,6 @@ def prefetch(items: Iterable[Any], depth: int = 1) -> Iterator[Any]:
                 q.get_nowait()
 
 
-class Ordered:
-    """A bounded pool whose results come back in submission order.
-
-    At most ``threads + 1`` jobs are in flight: :meth:`submit` returns the results that
-    had to be collected to make room (oldest first), so memory stays bounded and the
-    caller consumes results in input order. With ``threads=0`` jobs run inline.
-    """
-
-    def __init__(self, threads: int) -> None:
-        self.threads = max(0, threads)
-        self.pool = ThreadPoolExecutor(max_workers=self.threads) if self.threads else None
-        self.pending: deque = deque()
-
-    def submit(self, fn: Callable[..., Any], *args: Any) -> list[Any]:
-        """Start ``fn(*args)``; return the results collected to stay within the bound."""
-        if self.pool is None:
-            return [fn(*args)]
-        self.pending.append(self.pool.submit(fn, *args))
-        out = []
-        while len(self.pending) > self.threads:
-            out.append(self.pending.popleft().result())
-        return out
-
-    def drain(self) -> list[Any]:
-        """Wait for every pending job; their results in order."""
-        out = []
-        while self.pending:
-            out.append(self.pending.popleft().result())
-        return out
-
-    def close(self) -> None:
-        """Shut the pool down (after :meth:`drain` or :meth:`abort`)."""
-        if self.pool is not None:
-            self.pool.shutdown()
-
-    def abort(self) -> None:
-        """Drop pending jobs (after an error or an interrupt); running ones finish unseen."""
-        for f in self.pending:
-            f.cancel()
-        self.pending.clear()
-        if self.pool is not None:
-            self.pool.shutdown(wait=False, cancel_futures=True)
-
-
 # ---------------------------------------------------------------------------------- writers
 class _Writer:
     """CSV (BOM, formula neutralisation) or Parquet writer into an open file.
@@ -399,7 +334,7 @@ class _Writer:
     def start(self, schema: pa.Schema) -> None:
         self.schema = schema
         if self.fmt == "parquet":
-            from riskgrade.engine_parquet import RowGroupStitcher
+            from riskgrade.engine.parquet import RowGroupStitcher
 
             prov = json.dumps(self.prov, ensure_ascii=False, sort_keys=True, indent=2)
             self.file_schema = schema.with_metadata({b"riskgrade": prov.encode("utf-8")})
@@ -419,7 +354,7 @@ class _Writer:
         The part encoded as a one-row-group Parquet file when stitching, else the table.
         """
         if self.fmt == "parquet" and self.stitch:
-            from riskgrade.engine_parquet import encode_row_group
+            from riskgrade.engine.parquet import encode_row_group
 
             assert self.file_schema is not None
             return encode_row_group(part, self.file_schema, **PARQUET_OPTIONS)
