@@ -225,7 +225,10 @@ def run(families, sizes, seeds, only=None, skip=None) -> pd.DataFrame:
     import riskgrade as rg
 
     rows = []
-    models: dict[str, Callable[[], object]] = {"riskgrade MLScorer()": rg.MLScorer}
+    models: dict[str, Callable[[], object]] = {
+        "riskgrade MLScorer()": rg.MLScorer,
+        "riskgrade previous default (logistic)": lambda: rg.MLScorer("logistic"),
+    }
     models.update(peers())
     if only:
         models = {k: v for k, v in models.items() if any(o.lower() in k.lower() for o in only)}
@@ -239,7 +242,7 @@ def run(families, sizes, seeds, only=None, skip=None) -> pd.DataFrame:
                 Xt, _, pt = make(family, TEST_ROWS, seed + 50_000, rate)
                 PX, PXt = peer_frame(X), peer_frame(Xt)
                 for name, factory in models.items():
-                    own = name.startswith("riskgrade")
+                    own = name.startswith("riskgrade")  # riskgrade reads the raw inventory columns
                     q, sec = fit_predict(name, factory, X if own else PX, y, Xt if own else PXt)
                     rows.append({"family": family, "n": n, "events": int(y.sum()), "seed": seed,
                                  "model": name, "rmse": rmse(q, pt), "log_loss": expected_log_loss(q, pt),
@@ -261,7 +264,7 @@ def summarise(df: pd.DataFrame) -> str:
                 f"| {fam} | {n:,} | {model} | {r.rmse:.5f} | {r.log_loss:.5f} | {r.ece:.5f} | {r.fit_s:.1f} |"
             )
         own = block.loc["riskgrade MLScorer()"] if "riskgrade MLScorer()" in block.index else None
-        rest = block.drop(index="riskgrade MLScorer()", errors="ignore")
+        rest = block.drop(index=[m for m in block.index if m.startswith("riskgrade")])
         if own is not None and len(rest):
             best = rest["rmse"].idxmin()
             verdict.append(
