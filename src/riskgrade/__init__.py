@@ -28,7 +28,6 @@ from riskgrade.io import read_inventory, write_result
 from riskgrade.model import RiskModel
 from riskgrade.results import GradingResult
 from riskgrade.schema import validate_inventory
-from riskgrade.scoring import IndexScorer
 
 __all__ = [
     "ConfigError",
@@ -67,6 +66,10 @@ __all__ = [
 
 def __getattr__(name: str):
     # Estimators from later modules, imported lazily to keep `import riskgrade` light.
+    if name == "IndexScorer":  # a scikit-learn estimator: sklearn is loaded on first use
+        from riskgrade.scoring import IndexScorer
+
+        return IndexScorer
     if name == "MLScorer":
         from riskgrade.ml import MLScorer
 

@@ -16,6 +16,11 @@ from pathlib import Path
 from typing import TextIO
 
 from riskgrade._version import __version__
+from riskgrade.cli_words import add_words_options, failure_text
+from riskgrade.commands.cycle import COMMANDS as CYCLE_COMMANDS
+from riskgrade.commands.cycle import add_parsers as add_cycle_parsers
+from riskgrade.commands.cycle import add_report_options
+from riskgrade.commands.cycle import run as run_cycle_command
 
 __all__ = ["EXIT_INVALID", "EXIT_OK", "EXIT_POLICY", "EXIT_UNEXPECTED", "EXIT_USAGE", "main"]
 
@@ -81,12 +86,14 @@ def _parser() -> argparse.ArgumentParser:
     )
     s.add_argument("--concentration", type=float, default=50.0, help="Dirichlet concentration")
     s.add_argument("--seed", type=int, default=0, help="seed of the weight draws")
+    add_words_options(s)
 
     v = sub.add_parser("validate", help="check an inventory and list every problem")
     v.add_argument("input")
     v.add_argument("-c", "--config")
     v.add_argument("--encoding")
     v.add_argument("--failures", help="write the failure cases to this CSV file")
+    add_words_options(v, explain=False)
 
     sa = sub.add_parser("sample", help="generate a synthetic inventory with a known outcome model")
     sa.add_argument("--rows", type=int, default=5000)
@@ -107,11 +114,13 @@ def _parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("report", help="self-contained HTML report of a graded file (approval meeting)")
     r.add_argument("graded", help="graded file written by 'riskgrade score' (.csv or .parquet)")
-    r.add_argument("-o", "--output", required=True, help="HTML file to write")
+    r.add_argument("-o", "--output", required=True, help="HTML file to write (.pdf: A4 print via Chromium)")
     r.add_argument("--lang", choices=("zh", "en"), default=None, help="language (default: zh if Chinese)")
     r.add_argument("--audit", help="audit file written by 'riskgrade score --audit'")
     r.add_argument("-m", "--model", help="model card (.json) to document the weights")
     r.add_argument("--title", help="report title")
+    add_report_options(r)
+    add_cycle_parsers(sub)
     return p
 
 
@@ -174,12 +183,14 @@ def _main(argv: Sequence[str] | None = None) -> int:
             return _schema(args)
         if args.command == "ahp":
             return _ahp(args)
+        if args.command in CYCLE_COMMANDS:
+            return run_cycle_command(args, err)
         if args.command == "report":
             from riskgrade.report import run_report_command
 
             return run_report_command(args)
     except InventoryValidationError as e:
-        print(f"riskgrade: {e}", file=err)
+        print(f"riskgrade: {failure_text(e, getattr(args, 'lang', None))}", file=err)
         print("riskgrade: nothing written", file=err)
         return EXIT_INVALID
     except (ConfigError, InconsistentJudgementsError) as e:
@@ -187,6 +198,9 @@ def _main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INVALID
     except FileNotFoundError as e:
         print(f"riskgrade: {e}", file=err)
+        return EXIT_INVALID
+    except UnicodeDecodeError as e:
+        print(f"riskgrade: the file is not text in a known encoding ({e}); nothing written", file=err)
         return EXIT_INVALID
     except PolicyError as e:
         print(f"riskgrade: policy cannot be met: {e}", file=err)
@@ -218,7 +232,7 @@ def _load_model(args: argparse.Namespace):
 
 
 def _score(args: argparse.Namespace, err: TextIO) -> int:
-    from riskgrade.io import read_inventory, write_frame, write_result
+    from riskgrade.io import read_inventory, write_frame
 
     t0 = time.perf_counter()
     model = _load_model(args)
@@ -241,15 +255,19 @@ def _score(args: argparse.Namespace, err: TextIO) -> int:
     if args.uncertainty:
         result = _with_level_probabilities(model, result, args)
     out = args.output
+    from riskgrade.cli_words import frame_view
+
+    view = frame_view(inv, args)
+    written = view.frame(result.frame, [str(c) for c in inv.columns])
     if out == "-":
-        from riskgrade.io import _neutralise, _to_table, _write_csv_table
+        from riskgrade.io import frame_to_table, neutralise_formulas, write_csv_table
 
         sys.stdout.flush()
         buf = sys.stdout.buffer
-        _write_csv_table(_neutralise(_to_table(result.frame)), buf)
+        write_csv_table(neutralise_formulas(frame_to_table(written)), buf)
         buf.flush()
     else:
-        write_result(result, out)
+        write_frame(written, out, provenance=result.provenance)
     rej_path = None
     if len(result.rejected):
         rej_path = Path(args.rejects) if args.rejects else _rejects_path(out)
@@ -257,6 +275,9 @@ def _score(args: argparse.Namespace, err: TextIO) -> int:
     if args.audit:
         write_frame(result.audit, args.audit)
     if not args.quiet:
+        from riskgrade.cli_words import print_conversions, small_units_line
+        from riskgrade.grading import small_unit_summary
+
         c = result.counts
         lv = result.summary()["n"].to_dict()
         us = result.unit_summary()
@@ -271,45 +292,37 @@ def _score(args: argparse.Namespace, err: TextIO) -> int:
             f"{over} of {len(us)} units over the cap before the quota, {c['demoted']} points demoted",
             file=err,
         )
+        q = model.config.quota
+        info = small_unit_summary(us, q.max_share, q.rounding)
+        if info["units"]:
+            print(small_units_line(info["units"], info["demoted"], view.lang,
+                                   threshold=info["threshold"]), file=err)
+        print_conversions(inv, err, view.lang)
         where = "stdout" if out == "-" else out
         print(f"riskgrade: wrote {where} in {time.perf_counter() - t0:.2f} s", file=err)
     return EXIT_OK
 
 
 def _pick_engine(args: argparse.Namespace, model) -> str:
-    """Which engine grades: the DataFrame path ("model") or a batch engine."""
-    from riskgrade.engine import default_memory_limit, parse_memory
-    from riskgrade.model import DATA_FREE_METHODS
-    from riskgrade.weighting.stats import batch_supported
+    """Which engine grades: the DataFrame path ("model") or a batch engine (engine/choice.py)."""
+    from riskgrade.engine.choice import choose_engine, parse_memory
 
     try:
         limit = parse_memory(args.memory_limit) if args.memory_limit else None
+        return choose_engine(
+            args.engine, model, args.input, limit, frame_only=args.output == "-" or bool(args.uncertainty)
+        )
     except ValueError as e:
         raise _UsageError(str(e)) from None
-    needs_frame = (
-        args.output == "-"
-        or args.uncertainty
-        # data-driven weights are computed by the engines, except CRITIC with Spearman ranks
-        or (not model.is_fitted and model.config.weighting.method not in DATA_FREE_METHODS
-            and not batch_supported(model.config.weighting))
-        # calibrated probabilities and supervised scorers are graded on the DataFrame path
-        or model.config.calibration is not None
-        or model.config.scorer is not None
-    )
-    if args.engine == "auto":
-        if needs_frame:
-            return "model"
-        limit = limit or default_memory_limit()
-        size = Path(args.input).stat().st_size if Path(args.input).exists() else 0
-        # the local engine holds about the file size in memory (compacted columns + keys)
-        return "stream" if size > limit else "local"
-    if needs_frame:
-        raise _UsageError(
-            f"--engine {args.engine} writes a file and grades the weighted index (CRITIC with Spearman "
-            "correlation needs a fitted model card); "
-            "it cannot write to '-', add --uncertainty, or use a calibrator or supervised scorer"
-        )
-    return args.engine
+
+
+def _small_threshold(config) -> int:
+    """Fewest points a unit needs for its share cap to allow one level-one point."""
+    import numpy as np
+
+    n = np.arange(1, 10_001)
+    ok = np.flatnonzero(config.quota.cap(n) >= 1)
+    return int(n[ok[0]]) if len(ok) else 10_001
 
 
 class _UsageError(Exception):
@@ -318,8 +331,10 @@ class _UsageError(Exception):
 
 def _score_engine(args: argparse.Namespace, err: TextIO, model, engine: str, t0: float) -> int:
     """``score`` through the batch engine (local, stream) or the Dask backend."""
+    from riskgrade.cli_words import file_view
     from riskgrade.engine.progress import RowProgress
 
+    view = file_view(args.input, model.config, args)
     bar = RowProgress(err, enabled=(not args.quiet) and err.isatty())
     try:
         if engine == "dask":
@@ -336,7 +351,7 @@ def _score_engine(args: argparse.Namespace, err: TextIO, model, engine: str, t0:
                 args.input, args.output, model,
                 engine="stream" if engine == "stream" else "local", memory_limit=args.memory_limit,
                 on_error=args.on_error, rejects=args.rejects, audit=args.audit,
-                encoding=args.encoding, progress=bar,
+                encoding=args.encoding, progress=bar, view=view,
             )
     finally:
         bar.close()
@@ -353,6 +368,18 @@ def _score_engine(args: argparse.Namespace, err: TextIO, model, engine: str, t0:
             f"{summary.demoted} points demoted",
             file=err,
         )
+        if getattr(summary, "small_units", 0):
+            from riskgrade.cli_words import small_units_line
+
+            small_dem = 0
+            if summary.audit is not None and len(summary.audit) and "cap" in summary.audit:
+                a = summary.audit
+                small_dem = int(((a["action"] == "quota_demotion") & (a["cap"] == 0)).sum())
+            print(small_units_line(summary.small_units, small_dem, view.lang,
+                                   threshold=_small_threshold(model.config)), file=err)
+        from riskgrade.cli_words import print_header_units
+
+        print_header_units(args.input, model.config, args, err, view.lang)
         secs = time.perf_counter() - t0
         rate = summary.rows_in / secs if secs > 0 else 0.0
         print(f"riskgrade: wrote {args.output} in {secs:.2f} s ({rate:,.0f} rows/s)", file=err)
@@ -440,7 +467,7 @@ def _validate(args: argparse.Namespace, err: TextIO) -> int:
         return EXIT_OK
     from riskgrade.exceptions import InventoryValidationError
 
-    print(f"riskgrade: {InventoryValidationError(fc, n_rows=len(inv))}", file=err)
+    print(f"riskgrade: {failure_text(InventoryValidationError(fc, n_rows=len(inv)), args.lang)}", file=err)
     if args.failures:
         write_frame(fc, args.failures)
         print(f"riskgrade: failure cases written to {args.failures}", file=err)
@@ -449,7 +476,7 @@ def _validate(args: argparse.Namespace, err: TextIO) -> int:
 
 def _sample(args: argparse.Namespace, err: TextIO) -> int:
     from riskgrade.datasets import make_inventory
-    from riskgrade.io import _neutralise, _to_table, _write_csv_table, write_frame
+    from riskgrade.io import frame_to_table, neutralise_formulas, write_csv_table, write_frame
 
     if args.rows < 1:
         print("riskgrade: --rows must be at least 1", file=err)
@@ -460,7 +487,7 @@ def _sample(args: argparse.Namespace, err: TextIO) -> int:
         print(f"riskgrade: {e}", file=err)
         return EXIT_USAGE
     if args.output == "-":
-        _write_csv_table(_neutralise(_to_table(frame)), sys.stdout.buffer)
+        write_csv_table(neutralise_formulas(frame_to_table(frame)), sys.stdout.buffer)
         sys.stdout.buffer.flush()
     else:
         write_frame(frame, args.output, provenance={"generator": "riskgrade.datasets.make_inventory",

@@ -28,10 +28,10 @@ from typing import IO, TYPE_CHECKING, Any
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
 from riskgrade.exceptions import InventoryValidationError
 from riskgrade.identity import fold_frame
+from riskgrade.inventory_forms import convert_inventory
 from riskgrade.schema import COLUMN_ALIASES, TEXT_COLUMNS, canonical_columns, normalise_values
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ PARQUET_OPTIONS: dict[str, Any] = {"compression": "zstd", "dictionary_pagesize_l
 # bytes per CSV block read (the local engine's batch size too)
 CSV_BLOCK = 1 << 22
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _UMASK = os.umask(0)
 os.umask(_UMASK)
 
@@ -105,7 +105,7 @@ def detect_encoding(path: str | Path, sample: int = 1 << 20) -> str:
     return "utf-8"
 
 
-def _text_types(config: RiskModelConfig | None) -> dict[str, pa.DataType]:
+def text_column_types(config: RiskModelConfig | None) -> dict[str, pa.DataType]:
     names = set(TEXT_COLUMNS)
     for alias, canon in COLUMN_ALIASES.items():
         if canon in TEXT_COLUMNS:
@@ -152,29 +152,37 @@ def read_inventory(
         When the file does not exist.
     """
     mapping = dict(config.columns) if config is not None else {}
+    values: dict[str, dict[str, str]] | None = (
+        {str(k): dict(v) for k, v in config.values.items()} if config is not None else None
+    )
     if isinstance(source, pd.DataFrame):
         frame = source.copy(deep=False)
+        raw = [str(c) for c in frame.columns]
         frame.columns = canonical_columns(frame.columns, mapping)
-        frame = normalise_values(frame)
-        frame.attrs = {"source": "<DataFrame>", "input_sha256": frame_sha256(source)}
+        frame = normalise_values(frame, values)
+        frame, extra = convert_inventory(frame, raw, config)
+        frame.attrs = {"source": "<DataFrame>", "input_sha256": frame_sha256(source), **extra}
         return _fold(frame, config)
     path = Path(source)
     if not path.exists():
         raise FileNotFoundError(f"inventory file not found: {path}")
     suffixes = [s.lower() for s in path.suffixes]
     if ".parquet" in suffixes or ".pq" in suffixes:
+        import pyarrow.parquet as pq  # Parquet support loaded when a Parquet file is met
+
         table = pq.read_table(path)
         attrs = {"source": str(path), "input_sha256": file_sha256(path)}
     else:
         if path.stat().st_size == 0:
             raise _file_error("empty", "the file is empty (no header, no rows)")
         enc = encoding or detect_encoding(path)
-        table = _read_csv(path, enc, config)
+        table = read_csv_file(path, enc, config)
         attrs = {"source": str(path), "input_sha256": file_sha256(path), "encoding": enc}
     frame = table.to_pandas()
     frame.columns = canonical_columns(table.column_names, mapping)
-    frame = normalise_values(frame)
-    frame.attrs = attrs
+    frame = normalise_values(frame, values)
+    frame, extra = convert_inventory(frame, list(table.column_names), config)
+    frame.attrs = {**attrs, **extra}
     return _fold(frame, config)
 
 
@@ -198,12 +206,12 @@ def _fold(frame: pd.DataFrame, config: RiskModelConfig | None) -> pd.DataFrame:
     return out
 
 
-def _read_csv(path: Path, encoding: str, config: RiskModelConfig | None) -> pa.Table:
+def read_csv_file(path: Path, encoding: str, config: RiskModelConfig | None) -> pa.Table:
     """The whole CSV file by the reader of the batch engines (same rows, values and types)."""
     from riskgrade.engine.csv_blocks import TooWide, read_csv_table
 
     try:
-        return read_csv_table(path, encoding=encoding, column_types=_text_types(config),
+        return read_csv_table(path, encoding=encoding, column_types=text_column_types(config),
                               block_size=CSV_BLOCK, threads=min(2, os.cpu_count() or 1))
     except TooWide as err:
         raise _file_error("too_many_columns", str(err)) from None
@@ -256,14 +264,14 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
         raise
 
 
-def _neutralise(table: pa.Table) -> pa.Table:
+def neutralise_formulas(table: pa.Table) -> pa.Table:
     import pyarrow.compute as pc
 
     cols = []
     for col, field in zip(table.columns, table.schema, strict=True):
         if pa.types.is_string(field.type) or pa.types.is_large_string(field.type):
             risky = pc.starts_with(col, "=")
-            for ch in _FORMULA_START[1:]:
+            for ch in FORMULA_START[1:]:
                 risky = pc.or_(risky, pc.starts_with(col, ch))
             if pc.any(risky).as_py():
                 quote = pa.scalar("'", type=field.type)
@@ -273,7 +281,7 @@ def _neutralise(table: pa.Table) -> pa.Table:
     return pa.table(cols, names=table.column_names)
 
 
-def _to_table(frame: pd.DataFrame) -> pa.Table:
+def frame_to_table(frame: pd.DataFrame) -> pa.Table:
     return pa.Table.from_pandas(frame, preserve_index=False)
 
 
@@ -305,30 +313,32 @@ def write_frame(
     """
     path = Path(path)
     fmt = fmt or ("parquet" if path.suffix.lower() in (".parquet", ".pq") else "csv")
-    table = frame if isinstance(frame, pa.Table) else _to_table(frame)
+    table = frame if isinstance(frame, pa.Table) else frame_to_table(frame)
     prov_json = json.dumps(provenance or {}, ensure_ascii=False, sort_keys=True, indent=2)
     if fmt == "parquet":
         meta = dict(table.schema.metadata or {})
         meta[b"riskgrade"] = prov_json.encode("utf-8")
         table = table.replace_schema_metadata(meta)
         with atomic_path(path) as tmp:
+            import pyarrow.parquet as pq  # Parquet support loaded when a Parquet file is met
+
             pq.write_table(table, tmp, **PARQUET_OPTIONS)
         return path
     if fmt != "csv":
         raise ValueError(f"fmt must be 'csv' or 'parquet', got {fmt!r}")
-    table = _neutralise(table)
+    table = neutralise_formulas(table)
     sidecar = path.with_name(path.name + ".meta.json")
     with atomic_path(path) as tmp:
         with open(tmp, "wb") as fh:
             fh.write(b"\xef\xbb\xbf")
-            _write_csv_table(table, fh)
+            write_csv_table(table, fh)
         if provenance is not None:
             with atomic_path(sidecar) as tmp_meta:
                 tmp_meta.write_text(prov_json + "\n", encoding="utf-8")
     return path
 
 
-def _write_csv_table(table: pa.Table, fh: IO[bytes]) -> None:
+def write_csv_table(table: pa.Table, fh: IO[bytes]) -> None:
     pacsv.write_csv(table, fh, write_options=pacsv.WriteOptions(quoting_style="needed"))
 
 
@@ -363,6 +373,8 @@ def read_provenance(path: str | Path) -> dict[str, Any]:
     """Provenance stored with a result file (Parquet metadata or CSV sidecar)."""
     path = Path(path)
     if path.suffix.lower() in (".parquet", ".pq"):
+        import pyarrow.parquet as pq  # Parquet support loaded when a Parquet file is met
+
         meta = pq.read_schema(path).metadata or {}
         raw = meta.get(b"riskgrade")
         return json.loads(raw) if raw else {}

@@ -153,9 +153,10 @@ def test_bad_input_messages():
 
 def test_lazy_public_names():
     assert rg.ScoreCalibrator is ScoreCalibrator
-    from riskgrade.plotting import CalibrationDisplay, ReliabilityDisplay
+    from riskgrade.plotting import ReliabilityDisplay
+    from riskgrade.plotting.calibration import ReliabilityDisplay as defined
 
-    assert CalibrationDisplay is ReliabilityDisplay
+    assert ReliabilityDisplay is defined
 
 
 def test_reliability_display_plots():
