@@ -81,7 +81,13 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
     (
         "model",
         # the supervised scorer, its default model, features and reason codes
-        ("riskgrade.ml", "riskgrade.ml_gam", "riskgrade.ml_features", "riskgrade.ml_reasons", "riskgrade.model"),
+        (
+            "riskgrade.ml",
+            "riskgrade.ml_gam",
+            "riskgrade.ml_features",
+            "riskgrade.ml_reasons",
+            "riskgrade.model",
+        ),
     ),
     (
         "applications",
