@@ -237,12 +237,27 @@ class RiskModel:
         self.catalog_ = cat
         self.weights_ = weights.astype(float)
         self.weight_details_ = details
-        from riskgrade.scoring import IndexScorer
-
-        self.scorer_ = IndexScorer(
-            weights=self.weights_.to_numpy(), decimals=self.config.score_decimals
-        ).fit(np.zeros((1, len(cat))))
+        self.__dict__.pop("_index_scorer", None)  # built from these weights on first use
         self.grader_ = Grader(self.config.levels, self.config.quota)
+
+    @property
+    def scorer_(self) -> Any:
+        """The fitted index scorer (an ``IndexScorer`` on :attr:`weights_`).
+
+        Built on first use, so that grading without it (the batch engines) does not
+        import scikit-learn.
+        """
+        if not self.is_fitted:
+            raise AttributeError("'RiskModel' object has no attribute 'scorer_' (not fitted)")
+        scorer = self.__dict__.get("_index_scorer")
+        if scorer is None:
+            from riskgrade.scoring import IndexScorer
+
+            scorer = IndexScorer(
+                weights=self.weights_.to_numpy(), decimals=self.config.score_decimals
+            ).fit(np.zeros((1, len(self.catalog_))))
+            self.__dict__["_index_scorer"] = scorer
+        return scorer
 
     def _ensure_fitted(self) -> None:
         if self.is_fitted:
