@@ -109,12 +109,27 @@ def score_and_contribution_columns(
     return np.round(s, decimals), cols
 
 
+def _score_only(F: np.ndarray, w: np.ndarray, decimals: int) -> np.ndarray:
+    """The score of :func:`score_and_contribution_columns` without the contributions."""
+    num, den = weighted_sums(F, w)
+    bad = den <= 0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        s = num / den
+    s[bad] = np.nan
+    return np.round(s, decimals)
+
+
 def graded_table(
     spec: OutputSpec, t: pa.Table, g: np.ndarray, rank: np.ndarray, flags: np.ndarray
 ) -> tuple[pa.Table, np.ndarray]:
     """Input columns (original types) + result columns of valid rows; level counts (index 1-3)."""
     F = factor_matrix(t, spec.catalog)
-    score, contrib = score_and_contribution_columns(F, spec.weights, spec.decimals)
+    view = spec.view
+    explain = view is None or view.explain
+    if explain:
+        score, contrib = score_and_contribution_columns(F, spec.weights, spec.decimals)
+    else:  # the contributions are not written: the score alone, by the same operations
+        score, contrib = _score_only(F, spec.weights, spec.decimals), []
     prov = provisional_levels(score, spec.levels)
     demoted = (flags & FLAG_DEMOTED) > 0
     level = prov.astype(np.int64)
@@ -131,9 +146,8 @@ def graded_table(
         "quota_tie": pa.array((flags & FLAG_TIE) > 0),
         "quota_exception": pa.array((flags & FLAG_EXCEPTION) > 0),
     }
-    view = spec.view
     names = spec.catalog.names
-    if view is None or view.explain:
+    if explain:
         for j, name in enumerate(names):
             added[f"factor_{name}"] = pa.array(np.ascontiguousarray(F[:, j]), from_pandas=True)
         for j, name in enumerate(names):
@@ -164,7 +178,7 @@ def _reasons(spec: OutputSpec, g: np.ndarray, rank: np.ndarray, flags: np.ndarra
 
 def output_part(
     spec: OutputSpec,
-    t: pa.Table,
+    t: pa.Table | list[pa.Table],
     good: np.ndarray | None,
     g: np.ndarray,
     rank: np.ndarray,
@@ -179,8 +193,9 @@ def output_part(
     ----------
     spec : OutputSpec
         Shared read-only inputs.
-    t : pyarrow.Table
-        The input slice (all rows; ``good`` selects the valid ones).
+    t : pyarrow.Table or list of pyarrow.Table
+        The input slice (all rows; ``good`` selects the valid ones), or consecutive kept
+        slices in their compact types (restored to ``spec.types`` and joined here).
     good : ndarray of bool, optional
         Valid rows (``None``: all).
     g, rank, flags : ndarray
@@ -198,6 +213,13 @@ def output_part(
     part, counts, schema
         The part, level counts (index 1-3) and the part's schema before conforming.
     """
+    if isinstance(t, list):  # consecutive kept slices (see _joined): restored and joined here
+        types = spec.types
+        t = pa.concat_tables([
+            pa.table([restore(c, types.get(nm)) for c, nm in zip(p.columns, p.column_names, strict=True)],
+                     names=p.column_names)
+            for p in t
+        ])
     if good is not None:
         t = t.filter(pa.array(good))
     table, counts = graded_table(spec, t, g, rank, flags)
@@ -234,7 +256,7 @@ def write_output(run: RunState, writer: Writer | None, rejected: list[pa.Table])
     try:
         for t, g, rank, flags, done in _parts(run, rejected):
             if state["spec"] is None:  # the first part fixes the output schema
-                spec = _spec(run, t)
+                spec = _spec(run, t[0] if isinstance(t, list) else t)
                 state["spec"] = spec
                 part, cnt, own = output_part(spec, t, None, g, rank, flags, None, fmt)
                 state["schema"] = own
@@ -309,16 +331,14 @@ def _parts(run: RunState, rejected: list[pa.Table]) -> Iterator[tuple]:
         readers.close()
 
 
-def _joined(run: RunState, group: list[tuple[pa.Table, slice]]) -> tuple[pa.Table, ...]:
-    """Consecutive kept slices as one table (input types restored) with their keys."""
-    types = run.types0 or {}
-    tables = [
-        pa.table([restore(c, types.get(nm)) for c, nm in zip(t.columns, t.column_names, strict=True)],
-                 names=t.column_names)
-        for t, _ in group
-    ]
+def _joined(run: RunState, group: list[tuple[pa.Table, slice]]) -> tuple[Any, ...]:
+    """Consecutive kept slices with their keys.
+
+    The slices stay a list in their compact types: :func:`output_part` restores and joins
+    them in a worker thread.
+    """
     sl = slice(group[0][1].start, group[-1][1].stop)
-    return pa.concat_tables(tables), run.g[sl], run.rank[sl], run.flags[sl]
+    return [t for t, _ in group], run.g[sl], run.rank[sl], run.flags[sl]
 
 def _stream_keys(
     run: RunState, t: pa.Table, m: int, readers: _GroupReaders
