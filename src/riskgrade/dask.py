@@ -336,8 +336,7 @@ def grade_dask_file(
         len(frame), 0,
     )
     out = Path(output)
-    fmt = "parquet" if out.suffix.lower() in (".parquet", ".pq") else "csv"
-    write_frame(frame, out, provenance=prov, fmt=fmt)
+    write_frame(frame, out, provenance=prov)
     if progress is not None:
         progress("writing", len(frame))
     lv = frame["level"].value_counts().to_dict()

@@ -27,8 +27,11 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from riskgrade.engine_core import canonical_table, string_offsets
-from riskgrade.io import _FORMULA_START, PARQUET_OPTIONS, _read_csv, _text_types, detect_encoding
+from riskgrade.engine_core import canonical_table
+from riskgrade.formats import input_format, read_table
+from riskgrade.formats import neutralise as formats_neutralise
+from riskgrade.formats.neutral import neutralise_name
+from riskgrade.io import PARQUET_OPTIONS, _read_csv, _text_types, detect_encoding
 
 __all__ = ["Ordered", "format_csv", "neutralise", "prefetch"]
 
@@ -57,8 +60,13 @@ class _Source:
             self.path = Path(source)
             if not self.path.exists():
                 raise FileNotFoundError(f"inventory file not found: {self.path}")
-            sfx = [s.lower() for s in self.path.suffixes]
-            self.kind = "parquet" if (".parquet" in sfx or ".pq" in sfx) else "csv"
+            form, found = input_format(self.path)  # the file's bytes decide its kind
+            self.kind = form.name
+            if form.name not in ("csv", "parquet") or found.compression:
+                # workbooks and compressed CSV: read whole, then graded as a table
+                frame = read_table(self.path, config, encoding=encoding)
+                self.table = pa.Table.from_pandas(frame, preserve_index=False).replace_schema_metadata(None)
+                self.kind = "table"
             if self.kind == "csv":
                 if self.path.stat().st_size == 0:
                     _read_csv(self.path, "utf-8", config)  # raises the 'empty' failure
@@ -410,7 +418,8 @@ class _Writer:
         else:
             self.fh.write(b"\xef\xbb\xbf")
             head = pa.BufferOutputStream()
-            pacsv.write_csv(schema.empty_table(), head, write_options=_CSV_OPTIONS)
+            header = schema.empty_table().rename_columns([neutralise_name(n) for n in schema.names])
+            pacsv.write_csv(header, head, write_options=_CSV_OPTIONS)
             self.fh.write(head.getvalue().to_pybytes())
 
     def encode(self, part: pa.Table) -> pa.Table | pa.Buffer:
@@ -463,41 +472,8 @@ def format_csv(table: pa.Table) -> pa.Buffer:
 
 
 def neutralise(table: pa.Table) -> pa.Table:
-    """Prefix ``'`` to text cells that start like a formula (as :func:`riskgrade.io.write_frame`)."""
-    cols = table.columns
-    changed = False
-    starts = pa.array(list(_FORMULA_START))
-    for i, (col, fld) in enumerate(zip(cols, table.schema, strict=True)):
-        if not (pa.types.is_string(fld.type) or pa.types.is_large_string(fld.type)):
-            continue
-        if not any(_first_byte_risky(c) for c in col.chunks):
-            continue
-        first = pc.utf8_slice_codeunits(col, 0, 1)
-        risky = pc.is_in(first, value_set=starts.cast(fld.type))
-        if pc.any(risky).as_py():
-            quote = pa.scalar("'", type=fld.type)
-            empty = pa.scalar("", type=fld.type)
-            cols[i] = pc.if_else(risky, pc.binary_join_element_wise(quote, col, empty), col)
-            changed = True
-    return pa.table(cols, names=table.column_names) if changed else table
-
-
-_FORMULA_BYTES = np.frombuffer("".join(_FORMULA_START).encode("ascii"), dtype=np.uint8)
-
-
-def _first_byte_risky(arr: pa.Array) -> bool:
-    """Whether any value may start like a formula: a look at first bytes only (no copies)."""
-    n = len(arr)
-    if n in (0, arr.null_count):
-        return False
-    bufs = string_offsets(arr)
-    if bufs is None:
-        return False
-    off, data = bufs
-    start = off[:-1]
-    nonempty = off[1:] > start
-    first = np.frombuffer(data, dtype=np.uint8)[start[nonempty]]
-    return bool(np.isin(first, _FORMULA_BYTES).any())
+    """Prefix ``'`` to text cells that start like a formula (:func:`riskgrade.formats.neutralise`)."""
+    return formats_neutralise(table, headers=False)
 
 
 # ---------------------------------------------------------------------------------- compaction
