@@ -7,7 +7,8 @@ columns as a CSV file's would: a column of numbers is numeric, a column holding 
 text is text (numbers in it written as the shortest decimal that gives them back),
 identity columns are always text (``7`` -> ``"7"``), dates are ISO text, TRUE/FALSE
 are 1/0. A number formatted as a percentage under a header that declares ``%`` (such
-as 满意率（%）) is given as the text the user sees (``0.853`` -> ``"85.3%"``), so that
+as 满意率（%）) is given as the text the user sees (``0.853`` -> ``"85.3%"``, to the 15
+significant digits Excel shows), so that
 the header's unit cannot scale it twice; under any other header it stays the fraction
 Excel holds.
 """
@@ -175,7 +176,7 @@ def _frame(
         for i in layout.data_rows:
             v = rows[i][j] if j < len(rows[i]) else ""
             if j in pct_cols and (i, j) in pct_cells and _is_num(v):
-                v = _decimal_text(Decimal(repr(float(v))) * 100) + "%"
+                v = _decimal_text(Decimal(f"{float(v):.15g}") * 100) + "%"
             vals.append(v)
         data[k] = _column(vals, text=canon[k] in TEXT_COLUMNS)
     frame = pd.DataFrame(data, index=pd.RangeIndex(len(layout.data_rows)))
@@ -219,7 +220,7 @@ def _column(vals: list[Any], *, text: bool) -> pd.Series:
     present = [v for v in vals if not (v is None or v == "")]
     numeric = bool(present) and all(isinstance(v, int | float) for v in present)
     if text or not numeric:
-        return pd.Series([_cell_text(v) for v in vals], dtype=object)
+        return pd.Series([_cell_text(v) for v in vals], dtype="str")
     nums = [np.nan if (v is None or v == "") else float(v) for v in vals]
     arr = np.asarray(nums, dtype=np.float64)
     if len(present) == len(vals) and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)) \
