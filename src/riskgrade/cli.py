@@ -36,11 +36,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"riskgrade {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    s = sub.add_parser("score", help="grade an inventory (CSV/Parquet) and write the graded file")
-    s.add_argument("input", help="inventory file (.csv, .csv.gz, .parquet)")
+    s = sub.add_parser("score", help="grade an inventory (CSV/Parquet/Excel) and write the graded file")
+    s.add_argument("input", help="inventory file (.csv, .csv.gz, .parquet, .xlsx, .xls)")
     s.add_argument(
-        "-o", "--output", required=True, help="graded file (.csv or .parquet; '-' = CSV to stdout)"
+        "-o", "--output", required=True,
+        help="graded file (.csv, .parquet or .xlsx workbook; '-' = CSV to stdout)",
     )
+    s.add_argument("--sheet", help="workbook sheet: name or number from 1 (default: the first with an "
+                   "inventory header)")
     s.add_argument("-c", "--config", help="model config (.toml/.json/.yaml); default: built-in")
     s.add_argument("-m", "--model", help="saved model card (.json) instead of --config")
     s.add_argument(
@@ -86,6 +89,7 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("input")
     v.add_argument("-c", "--config")
     v.add_argument("--encoding")
+    v.add_argument("--sheet", help="workbook sheet: name or number from 1")
     v.add_argument("--failures", help="write the failure cases to this CSV file")
 
     sa = sub.add_parser("sample", help="generate a synthetic inventory with a known outcome model")
@@ -104,6 +108,10 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--strict", action="store_true", help="exit 3 when the matrix is inconsistent")
     a.add_argument("--method", default=None, help="eigenvector (default), geometric_mean, normalized_column")
     a.add_argument("--threshold", default=None, help="CR threshold (default 0.10) or 'saaty_n'")
+
+    t = sub.add_parser("template", help="write a blank entry form (风险点登记表.xlsx) to fill in")
+    t.add_argument("-o", "--output", required=True, help="workbook to write (.xlsx)")
+    t.add_argument("-c", "--config", help="model config whose factor catalog the form describes")
 
     r = sub.add_parser("report", help="self-contained HTML report of a graded file (approval meeting)")
     r.add_argument("graded", help="graded file written by 'riskgrade score' (.csv or .parquet)")
@@ -135,6 +143,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         PolicyError,
         RiskgradeError,
     )
+    from riskgrade.formats import UnsupportedFormatError
 
     parser = _parser()
     try:
@@ -150,13 +159,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "sample":
             return _sample(args, err)
         if args.command == "schema":
-            return _schema(args)
+            return _flushed(_schema(args))
         if args.command == "ahp":
-            return _ahp(args)
+            return _flushed(_ahp(args))
         if args.command == "report":
             from riskgrade.report import run_report_command
 
             return run_report_command(args)
+        if args.command == "template":
+            from riskgrade.formats.commands import run_template_command
+
+            return run_template_command(args, err)
+    except BrokenPipeError:  # the reader of stdout went away (riskgrade ... | head)
+        from riskgrade.formats.commands import quiet_broken_pipe
+
+        return quiet_broken_pipe()
+    except UnsupportedFormatError as e:
+        print(f"riskgrade: {e}", file=err)
+        return EXIT_USAGE
     except InventoryValidationError as e:
         print(f"riskgrade: {e}", file=err)
         print("riskgrade: nothing written", file=err)
@@ -186,6 +206,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     return EXIT_USAGE  # pragma: no cover
 
 
+def _flushed(code: int) -> int:
+    """Flush standard output inside the command, so that a closed pipe is handled here."""
+    sys.stdout.flush()
+    return code
+
+
 def _load_model(args: argparse.Namespace):
     from riskgrade.config import load_config
     from riskgrade.model import RiskModel
@@ -197,14 +223,18 @@ def _load_model(args: argparse.Namespace):
 
 
 def _score(args: argparse.Namespace, err: TextIO) -> int:
+    from riskgrade.formats.commands import check_outputs, print_source_notes, write_stdout_csv
     from riskgrade.io import read_inventory, write_frame, write_result
 
     t0 = time.perf_counter()
+    check_outputs(args.output, args.audit, args.rejects)
     model = _load_model(args)
     engine = _pick_engine(args, model)
     if engine != "model":
         return _score_engine(args, err, model, engine, t0)
-    inv = read_inventory(args.input, model.config, encoding=args.encoding)
+    inv = read_inventory(args.input, model.config, encoding=args.encoding, sheet=args.sheet)
+    if not args.quiet:
+        print_source_notes(inv, err)
     if not model.is_fitted:
         model.fit(_fit_rows(inv, model.config, args.on_error))
     result = model.grade(inv, on_error=args.on_error)
@@ -212,14 +242,9 @@ def _score(args: argparse.Namespace, err: TextIO) -> int:
         result = _with_level_probabilities(model, result, args)
     out = args.output
     if out == "-":
-        from riskgrade.io import _neutralise, _to_table, _write_csv_table
-
-        sys.stdout.flush()
-        buf = sys.stdout.buffer
-        _write_csv_table(_neutralise(_to_table(result.frame)), buf)
-        buf.flush()
+        write_stdout_csv(result.frame)
     else:
-        write_result(result, out)
+        write_result(result, out, notes=inv.attrs.get("source_notes"))
     rej_path = None
     if len(result.rejected):
         rej_path = Path(args.rejects) if args.rejects else _rejects_path(out)
@@ -250,6 +275,7 @@ def _pick_engine(args: argparse.Namespace, model) -> str:
     """Which engine grades: the DataFrame path ("model") or a batch engine."""
     from riskgrade.engine import default_memory_limit, parse_memory
     from riskgrade.engine_weights import batch_supported
+    from riskgrade.formats.commands import graded_in_memory
     from riskgrade.model import DATA_FREE_METHODS
 
     try:
@@ -265,6 +291,9 @@ def _pick_engine(args: argparse.Namespace, model) -> str:
         # calibrated probabilities and supervised scorers are graded on the DataFrame path
         or model.config.calibration is not None
         or model.config.scorer is not None
+        # workbooks, compressed CSV and workbook output are graded in memory
+        or graded_in_memory(args.input, args.output)
+        or args.sheet is not None
     )
     if args.engine == "auto":
         if needs_frame:
@@ -277,7 +306,8 @@ def _pick_engine(args: argparse.Namespace, model) -> str:
         raise _UsageError(
             f"--engine {args.engine} writes a file and grades the weighted index (CRITIC with Spearman "
             "correlation needs a fitted model card); "
-            "it cannot write to '-', add --uncertainty, or use a calibrator or supervised scorer"
+            "it cannot write to '-' or a workbook, read a workbook or compressed CSV, add --uncertainty, "
+            "or use a calibrator or supervised scorer"
         )
     return args.engine
 
@@ -394,7 +424,7 @@ def _validate(args: argparse.Namespace, err: TextIO) -> int:
     from riskgrade.schema import find_failures
 
     config = load_config(args.config) if args.config else default_config()
-    inv = read_inventory(args.input, config, encoding=args.encoding)
+    inv = read_inventory(args.input, config, encoding=args.encoding, sheet=args.sheet)
     fc = find_failures(inv, config)
     if len(fc) == 0:
         print(f"riskgrade: {len(inv)} rows, valid", file=err)
@@ -410,7 +440,8 @@ def _validate(args: argparse.Namespace, err: TextIO) -> int:
 
 def _sample(args: argparse.Namespace, err: TextIO) -> int:
     from riskgrade.datasets import make_inventory
-    from riskgrade.io import _neutralise, _to_table, _write_csv_table, write_frame
+    from riskgrade.formats.commands import check_outputs, write_stdout_csv
+    from riskgrade.io import write_frame
 
     if args.rows < 1:
         print("riskgrade: --rows must be at least 1", file=err)
@@ -420,9 +451,9 @@ def _sample(args: argparse.Namespace, err: TextIO) -> int:
     except ValueError as e:
         print(f"riskgrade: {e}", file=err)
         return EXIT_USAGE
+    check_outputs(args.output)
     if args.output == "-":
-        _write_csv_table(_neutralise(_to_table(frame)), sys.stdout.buffer)
-        sys.stdout.buffer.flush()
+        write_stdout_csv(frame)
     else:
         write_frame(frame, args.output, provenance={"generator": "riskgrade.datasets.make_inventory",
                                                    "rows": args.rows, "seed": args.seed,

@@ -184,6 +184,7 @@ def write_result(
     path: str | Path,
     *,
     fmt: str | None = None,
+    notes: list[str] | None = None,
 ) -> Path:
     """Write a grading result's frame atomically with its provenance.
 
@@ -198,6 +199,8 @@ def write_result(
         Target ``.csv``, ``.parquet`` or ``.xlsx`` file.
     fmt : {"csv", "parquet", "xlsx"}, optional
         Output format; default from the suffix.
+    notes : list of str, optional
+        Lines for the 说明 sheet of a workbook (what the reader left out).
 
     Returns
     -------
@@ -212,8 +215,7 @@ def write_result(
     extra: dict[str, Any] = {}
     if form.name == "xlsx":
         summary = result.unit_summary().reset_index()
-        extra = {"summary": summary, "audit": result.audit,
-                 "notes": list(result.provenance.get("source_notes", []))}
+        extra = {"summary": summary, "audit": result.audit, "notes": list(notes or [])}
     form.write(result.frame, path, result.provenance, **extra)
     return path
 
