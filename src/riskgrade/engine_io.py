@@ -30,6 +30,7 @@ import pyarrow.parquet as pq
 from riskgrade.engine_core import canonical_table
 from riskgrade.formats import input_format, read_table
 from riskgrade.formats import neutralise as formats_neutralise
+from riskgrade.formats import unneutralise as formats_unneutralise
 from riskgrade.formats.neutral import neutralise_name
 from riskgrade.io import PARQUET_OPTIONS, _read_csv, _text_types, detect_encoding
 
@@ -78,6 +79,11 @@ class _Source:
         return str(self.path) if self.path is not None else "<DataFrame>"
 
     def batches(self) -> Iterator[pa.Table]:
+        if self.kind == "csv":  # riskgrade's own formula prefix is removed, as read_inventory does
+            return (formats_unneutralise(t) for t in self._batches())
+        return self._batches()
+
+    def _batches(self) -> Iterator[pa.Table]:
         if self.table is not None:
             rows = max(1, self.block_size // 64)
             for b in self.table.to_batches(max_chunksize=rows):

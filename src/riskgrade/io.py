@@ -37,6 +37,7 @@ from riskgrade.formats import (
     neutralise,
     output_format,
     read_table,
+    to_arrow,
 )
 from riskgrade.formats import read_provenance as _formats_read_provenance
 from riskgrade.formats.tabular import (
@@ -175,8 +176,7 @@ def write_frame(
 
 def write_csv_stream(frame: pd.DataFrame | pa.Table, fh: IO[bytes]) -> None:
     """Write a table as CSV (no byte-order mark) to an open binary stream, neutralised."""
-    table = frame if isinstance(frame, pa.Table) else pa.Table.from_pandas(frame, preserve_index=False)
-    write_csv_rows(table, fh)
+    write_csv_rows(frame if isinstance(frame, pa.Table) else to_arrow(frame), fh)
 
 
 def write_result(
@@ -230,7 +230,7 @@ def _neutralise(table: pa.Table) -> pa.Table:
 
 
 def _to_table(frame: pd.DataFrame) -> pa.Table:
-    return pa.Table.from_pandas(frame, preserve_index=False)
+    return to_arrow(frame)
 
 
 def _write_csv_table(table: pa.Table, fh: IO[bytes]) -> None:

@@ -32,6 +32,7 @@ from riskgrade.formats.files import (
     Sniffed,
     atomic_path,
     detect_encoding,
+    file_error,
     file_sha256,
     not_an_inventory,
     sniff,
@@ -56,6 +57,7 @@ __all__ = [
     "read_provenance",
     "read_table",
     "sniff",
+    "to_arrow",
     "unneutralise",
     "write_table",
 ]
@@ -101,7 +103,7 @@ class Format:
 
             write_xlsx(data, path, provenance, **extra)
             return
-        table = data if isinstance(data, pa.Table) else pa.Table.from_pandas(data, preserve_index=False)
+        table = data if isinstance(data, pa.Table) else to_arrow(data)
         if self.name == "parquet":
             tabular.write_parquet(table, path, provenance)
         elif self.name == "csv":
@@ -120,6 +122,18 @@ class Format:
 
             return read_xlsx_provenance(path)
         return tabular.read_sidecar(path)
+
+
+#: ``DataFrame.attrs`` keys set by the readers that are not written into files.
+READER_ATTRS = ("source_rows", "source_headers", "source_notes", "format", "sheet")
+
+
+def to_arrow(frame: pd.DataFrame) -> pa.Table:
+    """A DataFrame as an Arrow table, without the readers' row and header attributes."""
+    if any(k in frame.attrs for k in READER_ATTRS):
+        frame = frame.copy(deep=False)
+        frame.attrs = {k: v for k, v in frame.attrs.items() if k not in READER_ATTRS}
+    return pa.Table.from_pandas(frame, preserve_index=False)
 
 
 #: Every format, by name.
@@ -173,6 +187,8 @@ def input_format(path: str | Path) -> tuple[Format, Sniffed]:
         raise not_an_inventory(p, "a folder")
     found = sniff(p)
     if found.kind is None:
+        if p.stat().st_size == 0:
+            raise file_error("empty", f"{p.name} is empty (no header, no rows)")
         raise not_an_inventory(p, found.what)
     return FORMATS[found.kind], found
 

@@ -12,7 +12,7 @@ import sys
 from pathlib import Path
 from typing import Any, TextIO
 
-from riskgrade.formats import UnsupportedFormatError, input_format, output_format
+from riskgrade.formats import UnsupportedFormatError, input_format, output_format, to_arrow
 
 __all__ = [
     "check_outputs",
@@ -56,7 +56,7 @@ def write_stdout_csv(data: Any) -> None:
 
     from riskgrade.formats.tabular import write_csv_rows
 
-    table = data if isinstance(data, pa.Table) else pa.Table.from_pandas(data, preserve_index=False)
+    table = data if isinstance(data, pa.Table) else to_arrow(data)
     sys.stdout.flush()
     buf = sys.stdout.buffer
     write_csv_rows(table, buf)
