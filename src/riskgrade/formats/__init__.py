@@ -190,6 +190,13 @@ def input_format(path: str | Path) -> tuple[Format, Sniffed]:
         if p.stat().st_size == 0:
             raise file_error("empty", f"{p.name} is empty (no header, no rows)")
         raise not_an_inventory(p, found.what)
+    if found.kind == "parquet":
+        import pyarrow.parquet as pq
+
+        try:
+            pq.read_metadata(p)
+        except (pa.ArrowException, OSError) as err:
+            raise not_an_inventory(p, f"a damaged Parquet file ({err})") from None
     return FORMATS[found.kind], found
 
 
