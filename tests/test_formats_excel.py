@@ -10,10 +10,9 @@ import pandas as pd
 import pytest
 
 import riskgrade as rg
+from office_forms import HEADERS, office_workbook
 from riskgrade.cli import main
 from riskgrade.io import write_frame
-
-from office_forms import HEADERS, office_workbook
 
 REPO = Path(__file__).resolve().parents[1]
 # shared/ lies beside the clone in CI; RISKGRADE_SHARED_DIR points elsewhere (a worktree)
