@@ -131,8 +131,8 @@ def find_layout(
     if not rows:
         return None
     width = max((len(r) for r in rows), default=0)
-    texts = [[header_text(v) for v in list(r) + [""] * (width - len(r))] for r in rows]
     search = min(len(rows), HEADER_SEARCH_ROWS)
+    texts = [[header_text(v) for v in list(r) + [""] * (width - len(r))] for r in rows[: search + 1]]
     counts = [_count_known(texts[i], known) for i in range(search)]
     best = max(range(search), key=lambda i: (counts[i], -i))
     if counts[best] < 2:

@@ -170,14 +170,19 @@ def _frame(
     canon = canonical_columns(layout.headers, mapping)
     pct_cols = [j for j, h in zip(layout.columns, layout.headers, strict=True) if "%" in h or "％" in h]
     pct_cells = _percent_cells(path, sheet) if pct_cols else set()
-    data: dict[int, list[Any]] = {}
+    block = [rows[i] for i in layout.data_rows]
+    width = max((len(r) for r in block), default=0)
+    if any(len(r) != width for r in block):
+        block = [list(r) + [""] * (width - len(r)) for r in block]
+    by_col = list(zip(*block, strict=True)) if block else []
+    data: dict[int, pd.Series] = {}
     for k, j in enumerate(layout.columns):
-        vals = []
-        for i in layout.data_rows:
-            v = rows[i][j] if j < len(rows[i]) else ""
-            if j in pct_cols and (i, j) in pct_cells and _is_num(v):
-                v = _decimal_text(Decimal(f"{float(v):.15g}") * 100) + "%"
-            vals.append(v)
+        vals: list[Any] = list(by_col[j]) if j < len(by_col) else [""] * len(layout.data_rows)
+        if j in pct_cols and pct_cells:
+            for n, i in enumerate(layout.data_rows):
+                v = vals[n]
+                if (i, j) in pct_cells and _is_num(v):
+                    vals[n] = _decimal_text(Decimal(f"{float(v):.15g}") * 100) + "%"
         data[k] = _column(vals, text=canon[k] in TEXT_COLUMNS)
     frame = pd.DataFrame(data, index=pd.RangeIndex(len(layout.data_rows)))
     frame.columns = list(layout.headers)
@@ -217,14 +222,22 @@ def _cell_text(v: Any) -> str | None:
 
 def _column(vals: list[Any], *, text: bool) -> pd.Series:
     """One column's values as a CSV reader would type them (see the module notes)."""
-    present = [v for v in vals if not (v is None or v == "")]
-    numeric = bool(present) and all(isinstance(v, int | float) for v in present)
+    kinds = set(map(type, vals))
+    kinds.discard(type(None))
+    if bool in kinds:  # TRUE/FALSE count as 1/0
+        vals = [int(v) if isinstance(v, bool) else v for v in vals]
+        kinds = (kinds - {bool}) | {int}
+    has_empty = str in kinds and "" in vals
+    if kinds <= {str}:
+        return pd.Series([v if v != "" else None for v in vals] if has_empty else vals, dtype="str")
+    numeric = kinds <= {float, int, str} and all(
+        isinstance(v, int | float) or v == "" for v in vals
+    ) if str in kinds else kinds <= {float, int}
     if text or not numeric:
         return pd.Series([_cell_text(v) for v in vals], dtype="str")
-    nums = [np.nan if (v is None or v == "") else float(v) for v in vals]
-    arr = np.asarray(nums, dtype=np.float64)
-    if len(present) == len(vals) and np.all(np.isfinite(arr)) and np.all(arr == np.round(arr)) \
-            and np.all(np.abs(arr) < 2**53):
+    arr = np.asarray([np.nan if v is None or v == "" else v for v in vals] if str in kinds else vals,
+                     dtype=np.float64)
+    if (np.isfinite(arr).all() and (arr == np.round(arr)).all() and (np.abs(arr) < 2**53).all()):
         return pd.Series(arr.astype(np.int64))
     return pd.Series(arr)
 

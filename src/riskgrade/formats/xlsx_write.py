@@ -62,37 +62,53 @@ def _cell(v: Any) -> Any:
     return str(v)
 
 
+def _text_width(values: pd.Series) -> int:
+    """Display width of the widest of (up to 5,000 distinct) texts of a column."""
+    uniq = pd.unique(values.dropna().astype(str))[:5000]
+    return max((display_width(v) for v in uniq), default=0)
+
+
 def _write_table(wb: Any, ws: Any, frame: pd.DataFrame, *, level_colours: bool) -> None:
     head = wb.add_format({"bold": True, "text_wrap": True, "valign": "top", "bg_color": "#DDEBF7",
                           "border": 1})
     fills = {k: wb.add_format({"bg_color": c}) for k, c in _LEVEL_FILL.items()}
     names = [str(c) for c in frame.columns]
-    widths = [display_width(n) for n in names]
     for j, n in enumerate(names):
         ws.write_string(0, j, n, head)
+    write_number, write_string, write_boolean = ws.write_number, ws.write_string, ws.write_boolean
     for j, col in enumerate(frame.columns):
-        values = frame.iloc[:, j].tolist()
+        series = frame.iloc[:, j]
         colour = level_colours and str(col) in _LEVEL_COLUMNS
-        w = widths[j]
-        for i, raw in enumerate(values, start=1):
-            v = _cell(raw)
-            if v is None:
-                continue
-            fmt = None
-            if colour:
-                key = v if isinstance(v, int) else _LEVEL_TEXT.get(str(v))
-                fmt = fills.get(key) if isinstance(key, int) else None
-            if isinstance(v, str):
-                ws.write_string(i, j, v, fmt)
-                if w < _MAX_WIDTH:
-                    w = max(w, display_width(v))
-            elif isinstance(v, bool):
-                ws.write_boolean(i, j, v, fmt)
-                w = max(w, 5)
-            else:
-                ws.write_number(i, j, v, fmt)
-                if w < 12:
-                    w = max(w, len(f"{v:.6g}"))
+        w = display_width(names[j])
+        if pd.api.types.is_bool_dtype(series.dtype) and not series.hasnans:
+            for i, v in enumerate(series.tolist(), start=1):
+                write_boolean(i, j, v)
+            w = max(w, 5)
+        elif pd.api.types.is_numeric_dtype(series.dtype) and not pd.api.types.is_bool_dtype(series.dtype):
+            arr = series.to_numpy(dtype=np.float64, na_value=np.nan)
+            ints = pd.api.types.is_integer_dtype(series.dtype)
+            for i, v in enumerate(arr.tolist(), start=1):
+                if math.isnan(v):
+                    continue
+                if not math.isfinite(v):
+                    write_string(i, j, str(v))
+                    continue
+                fmt = fills.get(int(v)) if colour else None
+                write_number(i, j, int(v) if ints else v, fmt)
+            w = max(w, 8 if ints else 12)
+        else:
+            for i, raw in enumerate(series.tolist(), start=1):
+                v = _cell(raw)
+                if v is None:
+                    continue
+                if isinstance(v, str):
+                    fmt = fills.get(_LEVEL_TEXT.get(v, 0)) if colour else None
+                    write_string(i, j, v, fmt)
+                elif isinstance(v, bool):
+                    write_boolean(i, j, v)
+                else:
+                    write_number(i, j, v, fills.get(int(v)) if colour else None)
+            w = max(w, _text_width(series))
         ws.set_column(j, j, min(_MAX_WIDTH, max(6, w + 2)))
     ws.freeze_panes(1, 0)
     if names:
