@@ -64,7 +64,7 @@ def _maybe_risky(arr: pa.Array) -> bool:
     if bufs[2] is None:
         return False
     dt = np.int64 if pa.types.is_large_string(t) else np.int32
-    off = np.frombuffer(bufs[1], dtype=dt)[arr.offset : arr.offset + n + 1]
+    off: np.ndarray = np.frombuffer(bufs[1], dtype=dt)[arr.offset : arr.offset + n + 1].astype(np.int64)
     start = off[:-1]
     nonempty = off[1:] > start
     first = np.frombuffer(bufs[2], dtype=np.uint8)[start[nonempty]]
