@@ -221,3 +221,20 @@ def test_stdout_csv_is_neutralised(capsysbinary, tmp_path):
     assert "'=HYPERLINK(1)" in text and ",=HYPERLINK" not in text
     back = pd.read_csv(io.StringIO(text))
     assert back.shape[0] == 30
+
+
+def test_batch_engine_reads_workbooks_and_utf16_through_the_registry(tmp_path):
+    from riskgrade.engine import grade_file
+
+    ref = tmp_path / "ref.csv"
+    assert main(["score", SAMPLE, "-o", str(ref), "-q"]) == 0
+    book = tmp_path / "s.xlsx"
+    write_frame(rg.datasets.load_sample(), book)
+    u16 = tmp_path / "u16.csv"
+    u16.write_bytes(Path(SAMPLE).read_text(encoding="utf-8-sig").encode("utf-16"))
+    for src in (book, u16):
+        out = tmp_path / f"{src.stem}.out.csv"
+        grade_file(src, out, rg.RiskModel())
+        assert pd.read_csv(out)["level"].tolist() == pd.read_csv(ref)["level"].tolist()
+    with pytest.raises(ValueError, match="batch engines write csv and parquet"):
+        grade_file(SAMPLE, tmp_path / "x.xlsx", rg.RiskModel())

@@ -28,7 +28,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from riskgrade.engine_core import canonical_table
-from riskgrade.formats import input_format, read_table
+from riskgrade.formats import input_format, read_table, to_arrow
 from riskgrade.formats import neutralise as formats_neutralise
 from riskgrade.formats import unneutralise as formats_unneutralise
 from riskgrade.formats.neutral import neutralise_name
@@ -53,8 +53,7 @@ class _Source:
         self.path: Path | None = None
         self.kind = "table"
         if isinstance(source, pd.DataFrame):
-            self.table = pa.Table.from_pandas(source, preserve_index=False)
-            self.table = self.table.replace_schema_metadata(None)
+            self.table = to_arrow(source).replace_schema_metadata(None)
         elif isinstance(source, pa.Table):
             self.table = source
         else:
@@ -66,7 +65,7 @@ class _Source:
             if form.name not in ("csv", "parquet") or found.compression:
                 # workbooks and compressed CSV: read whole, then graded as a table
                 frame = read_table(self.path, config, encoding=encoding)
-                self.table = pa.Table.from_pandas(frame, preserve_index=False).replace_schema_metadata(None)
+                self.table = to_arrow(frame).replace_schema_metadata(None)
                 self.kind = "table"
             if self.kind == "csv":
                 if self.path.stat().st_size == 0:
