@@ -293,6 +293,8 @@ def grade_dask_file(
         raise ValueError("the Dask backend takes on_error='raise' only; use --engine local|stream")
     t0 = time.perf_counter()
     model = ready_for_batch(model)
+    from riskgrade.formats import input_format
+
     src = Path(source)
     if not src.exists():
         raise FileNotFoundError(f"inventory file not found: {src}")
@@ -304,7 +306,7 @@ def grade_dask_file(
                                dashboard_address=None)
         client = Client(cluster)
     try:
-        if src.is_dir() or src.suffix.lower() in (".parquet", ".pq"):
+        if src.is_dir() or input_format(src)[0].name == "parquet":  # the bytes decide
             ddf = dd.read_parquet(str(src))
         else:
             from riskgrade.io import _text_types

@@ -30,6 +30,7 @@ import pyarrow as pa
 
 from riskgrade.formats.files import (
     Sniffed,
+    UnsupportedFormatError,
     atomic_path,
     detect_encoding,
     file_error,
@@ -61,10 +62,6 @@ __all__ = [
     "unneutralise",
     "write_table",
 ]
-
-
-class UnsupportedFormatError(ValueError):
-    """An output file whose suffix names no format riskgrade writes (CLI exit 2)."""
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,23 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["Sniffed", "atomic_path", "detect_encoding", "file_sha256", "sniff"]
+__all__ = [
+    "Sniffed",
+    "UnsupportedFormatError",
+    "atomic_path",
+    "detect_encoding",
+    "file_error",
+    "file_sha256",
+    "not_an_inventory",
+    "sniff",
+]
+
+
+class UnsupportedFormatError(ValueError):
+    """An output riskgrade does not write (CLI exit 2).
+
+    A suffix it does not know, or more rows than the format holds.
+    """
 
 _UMASK = os.umask(0)
 os.umask(_UMASK)

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from riskgrade.formats.files import atomic_path
+from riskgrade.formats.files import UnsupportedFormatError, atomic_path
 
 __all__ = ["PROVENANCE_SHEET", "display_width", "write_xlsx"]
 
@@ -35,6 +35,8 @@ _LEVEL_COLUMNS = ("level", "风险等级", "等级", "level_provisional")
 _LEVEL_FILL = {1: "#F4B6B6", 2: "#FCE4B0", 3: "#D9EAD3"}
 _LEVEL_TEXT = {"一级": 1, "二级": 2, "三级": 3}
 _MAX_WIDTH = 60
+#: Rows of data an Excel sheet holds below its header.
+MAX_ROWS = 1_048_575
 
 
 def display_width(text: str) -> int:
@@ -179,6 +181,12 @@ def write_xlsx(
 
     path = Path(path)
     frame = _frame(data)
+    for part in (frame, summary, audit):
+        if part is not None and len(part) > MAX_ROWS:
+            raise UnsupportedFormatError(
+                f"{len(part):,} rows do not fit an Excel sheet (at most {MAX_ROWS:,} below the "
+                "header): write .csv or .parquet"
+            )
     with atomic_path(path) as tmp:
         wb = xlsxwriter.Workbook(
             str(tmp), {"strings_to_formulas": False, "strings_to_urls": False,
