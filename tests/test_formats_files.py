@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
+import os
 import subprocess
 import sys
 import zipfile
@@ -11,6 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 import riskgrade as rg
 from riskgrade.cli import main
@@ -238,3 +242,19 @@ def test_batch_engine_reads_workbooks_and_utf16_through_the_registry(tmp_path):
         assert pd.read_csv(out)["level"].tolist() == pd.read_csv(ref)["level"].tolist()
     with pytest.raises(ValueError, match="batch engines write csv and parquet"):
         grade_file(SAMPLE, tmp_path / "x.xlsx", rg.RiskModel())
+
+
+_PREFIXES = [b"", b"PK\x03\x04", b"PAR1", b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", b"\x1f\x8b", b"\xff\xfe",
+             b"\xef\xbb\xbf", b"risk_point_id,unit_id\n", b"%PDF", b"\x28\xb5\x2f\xfd"]
+
+
+@settings(max_examples=int(os.environ.get("RISKGRADE_FUZZ_EXAMPLES", "80")), deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(prefix=st.sampled_from(_PREFIXES), body=st.binary(max_size=400),
+       suffix=st.sampled_from([".csv", ".xlsx", ".parquet", ".xls", ".csv.gz", ""]))
+def test_any_bytes_read_or_refused_as_invalid_input(prefix, body, suffix, tmp_path_factory):
+    """Whatever the bytes and the name: a frame, or an InventoryValidationError — never another error."""
+    p = tmp_path_factory.mktemp("fuzz") / f"f{suffix}"
+    p.write_bytes(prefix + body)
+    with contextlib.suppress(rg.InventoryValidationError):
+        rg.read_inventory(p)

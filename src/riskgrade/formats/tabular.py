@@ -72,7 +72,10 @@ def read_csv_table(
     InventoryValidationError
         ``empty`` for a file without header, ``wrong_type`` when it cannot be parsed.
     """
-    enc = encoding or detect_encoding(path, compression=compression)
+    try:
+        enc = encoding or detect_encoding(path, compression=compression)
+    except (pa.ArrowException, OSError, EOFError) as err:
+        raise file_error("wrong_type", f"cannot decompress the file ({compression}): {err}") from None
     norm = enc.lower().replace("-", "").replace("_", "")
     pa_enc = "utf8" if norm in ("utf8", "utf8sig") else enc
     source: Any = pa.input_stream(str(path), compression=compression) if compression else path
@@ -89,7 +92,7 @@ def read_csv_table(
         if "Empty CSV file" in msg:
             raise file_error("empty", "the file has no header and no rows") from None
         raise file_error("wrong_type", f"cannot parse CSV ({enc}): {msg}") from None
-    except (UnicodeError, LookupError, OSError) as err:
+    except (UnicodeError, LookupError, OSError, EOFError, pa.ArrowException) as err:
         raise file_error(
             "wrong_type", f"cannot read the file as {enc} text: {type(err).__name__}: {err}"
         ) from None
