@@ -30,7 +30,8 @@ def _csv_text(table: pa.Table) -> str:
     "typ", [pa.string(), pa.large_string(), pa.string_view(), pa.dictionary(pa.int32(), pa.string())]
 )
 def test_every_text_type_is_neutralised(typ):
-    arr = pa.array(RISKY).cast(typ) if not pa.types.is_dictionary(typ) else pa.array(RISKY).dictionary_encode()
+    base = pa.array(RISKY)
+    arr = base.dictionary_encode() if pa.types.is_dictionary(typ) else base.cast(typ)
     out = neutralise(pa.table({"c": arr}))["c"]
     values = out.cast(pa.string()).to_pylist() if not pa.types.is_dictionary(out.type) else [
         str(v) for v in out.to_pylist()
