@@ -163,10 +163,23 @@ def test_xlsx_result_is_a_real_workbook_and_byte_deterministic(tmp_path):
     assert sum(row[1] for row in summary[1:]) == len(want)
 
 
-def test_xlsx_level_cells_coloured_and_cjk_widths():
+def test_xlsx_level_cells_coloured_and_cjk_widths(tmp_path):
+    from openpyxl import load_workbook
+
     from riskgrade.formats.xlsx_write import display_width
 
     assert display_width("风险点") == 6 and display_width("ab") == 2 and display_width("ＡＢ") == 4
+    g = tmp_path / "g.xlsx"
+    assert main(["score", SAMPLE, "-o", str(g), "-q"]) == 0
+    ws = load_workbook(g)["分级结果"]
+    head = [c.value for c in ws[1]]
+    lv = head.index("level") + 1
+    fills = {}
+    for r in range(2, ws.max_row + 1):
+        fills.setdefault(ws.cell(r, lv).value, ws.cell(r, lv).fill.fgColor.rgb)
+    assert fills[1].endswith("F4B6B6") and fills[2].endswith("FCE4B0") and fills[3].endswith("D9EAD3")
+    unit_name = ws.column_dimensions[chr(ord("A") + head.index("unit_name"))].width
+    assert unit_name >= 2 * len("遂宁市自然资源和规划局")  # CJK characters count double
 
 
 def test_report_reads_a_graded_workbook(tmp_path):
