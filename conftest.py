@@ -6,4 +6,4 @@ import importlib.util
 
 collect_ignore_glob: list[str] = []
 if importlib.util.find_spec("dask") is None:
-    collect_ignore_glob.append("src/riskgrade/dask.py")
+    collect_ignore_glob.append("src/riskgrade/engine/dask_backend.py")

@@ -5,7 +5,7 @@
 Each case runs ``riskgrade.engine.grade_file`` (CSV in, Parquet out) in its own
 subprocess and reports wall time, CPU time (user + system) and peak RSS; the overhead is
 the difference to the fixed-weight run of the same engine. ``stats`` times
-:class:`riskgrade.engine_weights.WeightStats` alone on the factor-score matrix of the
+:class:`riskgrade.weighting.stats.WeightStats` alone on the factor-score matrix of the
 same rows (the arithmetic of the weight pass without reading or scoring).
 """
 
@@ -32,8 +32,8 @@ cfg = config_from_dict({**base, "weighting": weighting}) if weighting else rg.de
 t0 = time.perf_counter(); r0 = resource.getrusage(resource.RUSAGE_SELF)
 if %(kind)r == "stats":
     import pyarrow.csv as pacsv
-    from riskgrade.engine_core import factor_matrix
-    from riskgrade.engine_weights import WeightStats
+    from riskgrade.engine.core import factor_matrix
+    from riskgrade.weighting.stats import WeightStats
     F = factor_matrix(pacsv.read_csv(%(csv)r), cfg.active_catalog)
     t0 = time.perf_counter(); r0 = resource.getrusage(resource.RUSAGE_SELF)
     s = WeightStats(cfg.weighting, cfg.active_catalog.names).update(F)

@@ -14,7 +14,7 @@ from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import riskgrade as rg
 from riskgrade.calibration import CalibrationTieWarning, ScoreCalibrator, venn_abers_pair
-from riskgrade.calibration_maps import BetaMap, SigmoidMap
+from riskgrade.calibration.maps import BetaMap, SigmoidMap
 
 _ONE_COLUMN = (
     "the check feeds X with several columns; ScoreCalibrator maps one index score and rejects "

@@ -164,3 +164,121 @@ def test_metrics_reject_bad_input():
         log_loss([0, 1], [0.1, 1.2])
     with pytest.raises(ValueError, match="y has 2 values, p has 3"):
         auc([0, 1], [0.1, 0.2, 0.3])
+
+
+class _RMersenneTwister:
+    """R's default generator, enough of it to replay ``set.seed(s); rnorm(n); rbinom(n, 1, p)``.
+
+    Documented in R's ``?RNG``: ``set.seed`` scrambles the seed by 50 steps of the
+    linear congruential generator ``s <- 69069 s + 1 (mod 2^32)`` and fills the 624
+    words of the Mersenne-Twister state (Matsumoto & Nishimura 1998) with the next
+    values, starting a fresh block; a uniform is the 32-bit output times ``2^-32``.
+    ``rnorm`` uses inversion of two uniforms ``(floor(2^27 u1) + u2) / 2^27``;
+    ``rbinom(1, 1, p)`` inverts the binomial distribution function with one uniform
+    (Kachitvichyanukul & Schmeiser 1988, for mean below 30), on ``min(p, 1 - p)``.
+    """
+
+    def __init__(self, seed: int) -> None:
+        s = seed & 0xFFFFFFFF
+        for _ in range(50):
+            s = (69069 * s + 1) & 0xFFFFFFFF
+        words = []
+        for _ in range(625):
+            s = (69069 * s + 1) & 0xFFFFFFFF
+            words.append(s)
+        self.bits = np.random.MT19937()
+        key = np.array(words[1:], dtype=np.uint32)  # the first word holds R's position counter
+        self.bits.state = {"bit_generator": "MT19937", "state": {"key": key, "pos": 624}}
+
+    def unif(self) -> float:
+        u = float(self.bits.random_raw()) * 2.3283064365386963e-10
+        half = 0.5 * 2.328306437080797e-10  # R keeps uniforms off 0 and 1 by half of 1/(2^32 - 1)
+        return half if u <= 0 else 1 - half if u >= 1 else u
+
+    def rnorm(self, n: int) -> np.ndarray:
+        from scipy.special import ndtri
+
+        big = 134217728
+        out = []
+        for _ in range(n):
+            u = int(big * self.unif()) + self.unif()
+            out.append(ndtri(u / big))
+        return np.array(out)
+
+    def rbinom1(self, prob: np.ndarray) -> np.ndarray:
+        out = []
+        for pp in prob:
+            p = min(pp, 1 - pp)
+            q = 1 - p
+            r = p / q
+            g = 2 * r
+            while True:
+                ix, f, u = 0, q, self.unif()
+                while u >= f and ix <= 110:
+                    u -= f
+                    ix += 1
+                    f *= g / ix - r
+                if u < f:
+                    break
+            out.append(1 - ix if pp > 0.5 else ix)
+        return np.array(out, dtype=float)
+
+
+def test_hosmer_lemeshow_resourceselection_published_example():
+    """The example of R's ``ResourceSelection::hoslem.test`` (package manual, Lele, Keim &
+    Solymos): ``set.seed(123); x <- rnorm(500); y <- rbinom(500, 1, plogis(0.1 + 0.5 x));
+    m <- glm(y ~ x, family = binomial); hoslem.test(m$y, fitted(m))`` prints
+    ``X-squared = 4.5227, df = 8, p-value = 0.8072``. The data are replayed with R's generator;
+    ``rnorm(5)`` after ``set.seed(123)`` is the widely printed -0.56047565 -0.23017749
+    1.55870831 0.07050839 0.12928774. The fitted values have no ties, so the deciles of risk and
+    R's quantile cut make the same ten groups of 50."""
+    from scipy.special import expit
+
+    rng = _RMersenneTwister(123)
+    x = rng.rnorm(500)
+    r_rnorm5 = [-0.56047565, -0.23017749, 1.55870831, 0.07050839, 0.12928774]
+    np.testing.assert_allclose(x[:5], r_rnorm5, atol=5e-9)
+    y = rng.rbinom1(expit(0.1 + 0.5 * x))
+    X = np.column_stack([np.ones_like(x), x])
+    b = np.zeros(2)
+    for _ in range(25):  # Newton's method for the logistic maximum likelihood (glm's IRLS)
+        q = expit(X @ b)
+        b = b + np.linalg.solve((X * (q * (1 - q))[:, None]).T @ X, X.T @ (y - q))
+    fitted = expit(X @ b)
+    for grouping in ("deciles", "quantile_cut"):
+        hl = hosmer_lemeshow(y, fitted, 10, development=True, grouping=grouping)
+        assert round(hl.statistic, 4) == 4.5227 and hl.df == 8 and round(hl.p_value, 4) == 0.8072
+        assert hl.table["n"].tolist() == [50] * 10
+
+
+@pytest.mark.parametrize("grouping", ["deciles", "quantile_cut"])
+def test_hosmer_lemeshow_event_where_none_expected_is_no_fit(grouping):
+    """Hosmer & Lemeshow (2013, ch. 5): C is Pearson's chi-square of the 2 x g table of observed
+    and expected events and non-events. A group whose 10 forecasts are all 0 but which holds an
+    event has an infinite cell, so C = inf and p = 0 (R's ``hoslem.test(y, p, g = 2)`` prints
+    ``X-squared = Inf``, ``p-value = 0``)."""
+    y = np.r_[1, np.zeros(9), np.ones(5), np.zeros(5)]
+    p = np.r_[np.zeros(10), np.full(10, 0.5)]
+    hl = hosmer_lemeshow(y, p, 2, development=False, grouping=grouping)
+    assert hl.statistic == np.inf and hl.p_value == 0.0 and hl.df == 2
+    assert hl.table["contribution"].tolist() == [np.inf, 0.0]
+    # the mirror image: a non-event where every forecast was 1
+    hl1 = hosmer_lemeshow(1 - y[::-1], 1 - p[::-1], 2, development=False, grouping=grouping)
+    assert hl1.statistic == np.inf and hl1.p_value == 0.0
+    # nothing expected and nothing observed (0/0) contributes 0: here the fit is exact
+    y0 = np.r_[np.zeros(10), np.ones(5), np.zeros(5)]
+    hl0 = hosmer_lemeshow(y0, p, 2, development=False, grouping=grouping)
+    assert hl0.statistic == 0.0 and hl0.p_value == 1.0
+    hl_all = hosmer_lemeshow(np.r_[np.zeros(10), np.ones(10)], np.r_[np.zeros(10), np.ones(10)], 2,
+                             development=False, grouping=grouping)
+    assert hl_all.statistic == 0.0
+
+
+def test_spiegelhalter_impossible_outcome_is_no_fit():
+    """Under calibration an event at p = 0 (or a non-event at p = 1) has probability 0; its term in
+    Spiegelhalter's (1986) numerator is +1 with no variance, so z = +inf and p = 0."""
+    p = np.r_[0.0, np.full(99, 0.1)]
+    y = np.r_[1.0, (np.arange(99) % 10 == 0).astype(float)]
+    assert spiegelhalter_z(y, p) == {"z": np.inf, "p_value": 0.0}
+    assert spiegelhalter_z(1 - y, 1 - p) == {"z": np.inf, "p_value": 0.0}
+    assert np.isnan(spiegelhalter_z([0, 1], [0.5, 0.5])["z"])  # no variance, no miss: undefined

@@ -11,7 +11,7 @@ pytest.importorskip("distributed")
 import dask  # noqa: E402
 
 import riskgrade as rg  # noqa: E402
-from riskgrade.dask import grade_dask, grade_dask_file  # noqa: E402
+from riskgrade.engine.dask_backend import grade_dask, grade_dask_file  # noqa: E402
 from riskgrade.io import write_frame  # noqa: E402
 
 

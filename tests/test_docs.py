@@ -14,17 +14,22 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 
-DOCTEST_MODULES = ["riskgrade.i18n", "riskgrade.report", "riskgrade.plotting", "riskgrade.report_svg"]
+DOCTEST_MODULES = [
+    "riskgrade.i18n",
+    "riskgrade.report.render",
+    "riskgrade.plotting.displays",
+    "riskgrade.report.svg",
+]
 
 
 @pytest.mark.parametrize("name", DOCTEST_MODULES)
 def test_docstring_examples_run(name):
-    if name == "riskgrade.plotting":
+    if name == "riskgrade.plotting.displays":
         pytest.importorskip("matplotlib")
     mod = importlib.import_module(name)
     res = doctest.testmod(mod, optionflags=doctest.ELLIPSIS | doctest.NORMALIZE_WHITESPACE)
     assert res.failed == 0
-    if name != "riskgrade.report_svg":
+    if name != "riskgrade.report.svg":
         assert res.attempted > 0
 
 
@@ -85,6 +90,6 @@ def test_docs_build_without_warnings(tmp_path):
     for sub in ("score", "validate", "report", "--lang"):
         assert sub in cli
     api = (out / "reference" / "api.html").read_text(encoding="utf-8")
-    assert "riskgrade.report.render_report" in api
+    assert "riskgrade.report.render.render_report" in api
     assert (out / "methodology" / "grading.html").exists()
     shutil.rmtree(out, ignore_errors=True)

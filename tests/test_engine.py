@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 import riskgrade as rg
 from conftest import write_inventory_csv
 from riskgrade.engine import grade_file, parse_memory
-from riskgrade.engine_core import grading_order
+from riskgrade.engine.core import grading_order
 from riskgrade.io import write_frame, write_result
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,4 +1,4 @@
-"""Parallel CSV reading (:mod:`riskgrade.engine_csv`): line blocks, same table as pyarrow's readers."""
+"""Parallel CSV reading (:mod:`riskgrade.engine.csv_blocks`): line blocks, same table as pyarrow's readers."""
 
 from __future__ import annotations
 
@@ -12,12 +12,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-import riskgrade.engine as engine_mod
-import riskgrade.engine_csv as csv_mod
+import riskgrade.engine.batch as engine_mod
+import riskgrade.engine.csv_blocks as csv_mod
 from conftest import write_inventory_csv
 from riskgrade.engine import grade_file
-from riskgrade.engine_csv import line_blocks, parallel_csv_tables
-from riskgrade.engine_io import _Source
+from riskgrade.engine.csv_blocks import line_blocks, parallel_csv_tables
+from riskgrade.engine.sources import _Source
 
 _CONVERT = pacsv.ConvertOptions(strings_can_be_null=True)  # the options parallel_csv_tables uses
 

@@ -15,9 +15,9 @@ import pyarrow.csv as pacsv
 import pytest
 
 import riskgrade as rg
-import riskgrade.engine_output as output_mod
+import riskgrade.engine.output as output_mod
 from riskgrade.engine import grade_file
-from riskgrade.engine_io import Ordered, _compact, _restore, _Writer, format_csv, neutralise, prefetch
+from riskgrade.engine.sources import Ordered, _compact, _restore, _Writer, format_csv, neutralise, prefetch
 from riskgrade.io import write_frame, write_result
 
 

@@ -1,4 +1,4 @@
-"""Stitched Parquet row groups (:mod:`riskgrade.engine_parquet`): the serial writer's bytes."""
+"""Stitched Parquet row groups (:mod:`riskgrade.engine.parquet`): the serial writer's bytes."""
 
 from __future__ import annotations
 
@@ -16,12 +16,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import riskgrade.engine as engine_mod
-import riskgrade.engine_output as output_mod
+import riskgrade.engine.batch as engine_mod
+import riskgrade.engine.output as output_mod
 from conftest import write_inventory_csv
 from riskgrade.engine import grade_file
-from riskgrade.engine_io import _Writer
-from riskgrade.engine_parquet import RowGroupStitcher, encode_row_group
+from riskgrade.engine.parquet import RowGroupStitcher, encode_row_group
+from riskgrade.engine.sources import _Writer
 from riskgrade.io import PARQUET_OPTIONS
 
 

@@ -8,9 +8,9 @@ import pyarrow as pa
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import riskgrade.engine_ids as engine_ids
-from riskgrade.engine_ids import id_hashes
-from riskgrade.engine_io import _UnitCodes
+import riskgrade.engine.ids as engine_ids
+from riskgrade.engine.ids import id_hashes
+from riskgrade.engine.sources import _UnitCodes
 
 
 def _fnv1a_64(data: bytes) -> int:

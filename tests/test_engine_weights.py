@@ -19,10 +19,10 @@ from conftest import write_inventory_csv
 from riskgrade.cli import main
 from riskgrade.config import config_from_dict
 from riskgrade.engine import grade_file
-from riskgrade.engine_weights import WeightStats, batch_supported, weights_from_scores
 from riskgrade.exceptions import WeightingError
 from riskgrade.io import write_frame, write_result
 from riskgrade.weighting.spec import WeightingSpec, resolve_weights
+from riskgrade.weighting.stats import WeightStats, batch_supported, weights_from_scores
 
 NAMES = ["a", "b", "c", "d", "e"]
 AHP = {"judgements": {"a/b": 2, "a/c": 3, "b/c": 2, "c/d": 1, "d/e": 2, "a/e": 4}}
@@ -202,7 +202,7 @@ def test_quarantined_rows_are_left_out_of_the_weights(inv_csv, tmp_path):
 def test_dask_reduction_gives_the_same_weights_and_levels(inv_csv):
     dd = pytest.importorskip("dask.dataframe")
     distributed = pytest.importorskip("distributed")
-    from riskgrade.dask import grade_dask
+    from riskgrade.engine.dask_backend import grade_dask
 
     cfg = _config(SPECS[1])  # min-max entropy: two reductions
     inv = rg.read_inventory(inv_csv, cfg)
@@ -223,7 +223,7 @@ def test_dask_reduction_gives_the_same_weights_and_levels(inv_csv):
 def test_cli_score_with_a_critic_config(inv_csv, tmp_path, engine, capsys, monkeypatch):
     if engine == "dask":
         pytest.importorskip("distributed")
-        import riskgrade.dask as rdask
+        import riskgrade.engine.dask_backend as rdask
 
         # a threads-only LocalCluster: the same graph, without starting worker processes
         threads_only = functools.partial(rdask.grade_dask_file, processes=False)

@@ -123,7 +123,7 @@ def test_reliability_display_is_reexported_when_calibration_plots_exist():
     import riskgrade.plotting as p
 
     try:
-        import riskgrade.plotting_calibration as pc
+        import riskgrade.plotting.calibration as pc
     except ImportError:
         with pytest.raises(AttributeError, match="plotting_calibration"):
             _ = p.ReliabilityDisplay

@@ -274,9 +274,9 @@ def _score(args: argparse.Namespace, err: TextIO) -> int:
 def _pick_engine(args: argparse.Namespace, model) -> str:
     """Which engine grades: the DataFrame path ("model") or a batch engine."""
     from riskgrade.engine import default_memory_limit, parse_memory
-    from riskgrade.engine_weights import batch_supported
     from riskgrade.formats.commands import graded_in_memory
     from riskgrade.model import DATA_FREE_METHODS
+    from riskgrade.weighting.stats import batch_supported
 
     try:
         limit = parse_memory(args.memory_limit) if args.memory_limit else None
@@ -318,12 +318,12 @@ class _UsageError(Exception):
 
 def _score_engine(args: argparse.Namespace, err: TextIO, model, engine: str, t0: float) -> int:
     """``score`` through the batch engine (local, stream) or the Dask backend."""
-    from riskgrade.progress import RowProgress
+    from riskgrade.engine.progress import RowProgress
 
     bar = RowProgress(err, enabled=(not args.quiet) and err.isatty())
     try:
         if engine == "dask":
-            from riskgrade.dask import grade_dask_file
+            from riskgrade.engine.dask_backend import grade_dask_file
 
             summary = grade_dask_file(
                 args.input, args.output, model, scheduler=args.scheduler, on_error=args.on_error,

@@ -22,7 +22,7 @@ probabilities with ``cv`` stratified folds (each fold predicted by a model fitte
 others), fits the calibration map on them, and fits the final model on all rows (the
 scheme of scikit-learn's ``CalibratedClassifierCV(ensemble=False)``). No row's
 calibration input comes from a model that saw its outcome. Maps: see
-:mod:`riskgrade.calibration_maps`; ``"auto"`` follows :func:`riskgrade.calibrators.
+:mod:`riskgrade.calibration.maps`; ``"auto"`` follows :func:`riskgrade.calibration.calibrator.
 choose_method` with ties allowed (sigmoid below 100 events, beta up to 20,000, isotonic
 from there). Outcomes are never reweighted: a class-weighted estimator passed in shifts
 the base probabilities, and the map (which has an intercept) takes the shift out.
@@ -47,8 +47,8 @@ from sklearn.utils import metadata_routing
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
-from riskgrade.calibration_maps import VennAbersMap
-from riskgrade.calibrators import CALIBRATION_METHODS, check_binary, choose_method, make_map
+from riskgrade.calibration.calibrator import CALIBRATION_METHODS, check_binary, choose_method, make_map
+from riskgrade.calibration.maps import VennAbersMap
 from riskgrade.exceptions import DataWarning
 from riskgrade.factors import FactorCatalog
 

@@ -12,7 +12,6 @@ import pandas as pd
 
 from riskgrade._version import __version__
 from riskgrade.config import RiskModelConfig, config_from_dict, config_hash, default_config
-from riskgrade.engine_weights import weights_from_scores
 from riskgrade.exceptions import (
     ConfigError,
     DataWarning,
@@ -25,6 +24,7 @@ from riskgrade.io import read_inventory
 from riskgrade.results import RESULT_COLUMNS, GradingResult
 from riskgrade.schema import find_failures
 from riskgrade.scoring import IndexScorer, index_contributions, index_score
+from riskgrade.weighting.stats import weights_from_scores
 
 __all__ = ["MODEL_CARD_FORMAT", "RiskModel"]
 

@@ -141,7 +141,7 @@ def combined_result(
     """Weights and model-card details of a ``combined`` weighting.
 
     Used by :func:`riskgrade.weighting.resolve_weights` and the batch engines
-    (:class:`riskgrade.engine_weights.WeightStats`), so both report the same figures.
+    (:class:`riskgrade.weighting.stats.WeightStats`), so both report the same figures.
 
     Parameters
     ----------

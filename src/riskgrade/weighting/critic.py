@@ -212,7 +212,7 @@ def _scaled_sigma(
     A linear normalisation divides a column by its range (``"minmax"``), its maximum
     (``"max"``), its sum (``"sum"``) or nothing (``"none"``), and so its standard deviation.
     Shared by :func:`critic_weights` and the mergeable statistics of the batch engines
-    (:class:`riskgrade.engine_weights.WeightStats`).
+    (:class:`riskgrade.weighting.stats.WeightStats`).
 
     Parameters
     ----------

@@ -447,7 +447,7 @@ def _entropy_from_sums(
     (``max <= min``, fewer than 2 values, ``S1 <= 0``) get ``d = 0``.
 
     Shared by :func:`entropy_details` and the mergeable statistics of the batch engines
-    (:class:`riskgrade.engine_weights.WeightStats`), so both finish the same way. The
+    (:class:`riskgrade.weighting.stats.WeightStats`), so both finish the same way. The
     warning is issued three frames up: at the call of :func:`entropy_weights` or
     ``WeightStats.finalize``.
 

@@ -425,7 +425,7 @@ class EngineWeightPass:
 
     Parameters
     ----------
-    run : riskgrade.engine._Run
+    run : riskgrade.engine.batch._Run
         The engine run (its model is not fitted yet).
     """
 
@@ -471,7 +471,7 @@ class EngineWeightPass:
         """Weights from the statistics; the model is fitted and the score keys computed."""
         import pyarrow as pa
 
-        from riskgrade.engine_core import score_ints
+        from riskgrade.engine.core import score_ints
         from riskgrade.scoring import index_score
 
         run, model = self.run, self.model

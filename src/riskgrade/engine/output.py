@@ -3,7 +3,7 @@
 :func:`output_part` rescores a slice of the input (scoring is row-local and
 deterministic, so the bits are those of pass 1), joins it with the rank and quota flags
 of its rows and returns the graded table, its CSV text, or the table encoded as a
-Parquet row group (:mod:`riskgrade.engine_parquet`), ready for the writer. It
+Parquet row group (:mod:`riskgrade.engine.parquet`), ready for the writer. It
 holds no state and touches no file, so :func:`write_output` has several slices built at
 once in worker threads (numpy and pyarrow release the GIL; at most ``threads + 1``
 parts in flight) while the main thread writes the finished parts in file order. CSV
@@ -26,15 +26,15 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from riskgrade.engine_core import FLAG_DEMOTED, FLAG_EXCEPTION, FLAG_TIE, factor_matrix
-from riskgrade.engine_io import Ordered, _restore, _Writer, format_csv
-from riskgrade.engine_rank import REC
+from riskgrade.engine.core import FLAG_DEMOTED, FLAG_EXCEPTION, FLAG_TIE, factor_matrix
+from riskgrade.engine.rank import REC
+from riskgrade.engine.sources import Ordered, _restore, _Writer, format_csv
 from riskgrade.exceptions import DataWarning
 from riskgrade.grading import provisional_levels
 from riskgrade.scoring import _sums
 
 if TYPE_CHECKING:
-    from riskgrade.engine import _Run
+    from riskgrade.engine.batch import _Run
 
 __all__ = ["OutputSpec", "output_part", "score_and_contributions", "write_output"]
 

@@ -11,7 +11,7 @@ Chinese (``lang="zh"``, with a CJK font when one is installed) or English.
 - :class:`LevelProbabilityDisplay` — P(level 1/2/3) of the least certain points;
 - :class:`AHPConsistencyDisplay` — consistency ratios of AHP judgement matrices;
 - the reliability diagram of calibrated scores is re-exported from
-  :mod:`riskgrade.plotting_calibration` when that module is installed.
+  :mod:`riskgrade.plotting.calibration` when that module is installed.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from riskgrade.i18n import factor_label, level_name, resolve_language
-from riskgrade.report_svg import LEVEL_COLOURS
+from riskgrade.report.svg import LEVEL_COLOURS
 
 __all__ = [
     "AHPConsistencyDisplay",
@@ -518,10 +518,10 @@ def __getattr__(name: str) -> Any:
     # The reliability diagram lives with the calibration code; re-export it lazily.
     if name in _CALIBRATION_NAMES:
         try:
-            from riskgrade import plotting_calibration
+            from riskgrade.plotting import calibration as plotting_calibration
         except ImportError:
             raise AttributeError(
-                f"riskgrade.plotting.{name} needs riskgrade.plotting_calibration, which is not installed"
+                f"riskgrade.plotting.{name} needs riskgrade.plotting.calibration, which is not installed"
             ) from None
         if hasattr(plotting_calibration, name):
             return getattr(plotting_calibration, name)

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 if TYPE_CHECKING:
-    from riskgrade.engine import _Run
+    from riskgrade.engine.batch import _Run
 
 __all__ = ["duplicates", "good_positions", "id_hashes", "sorted_failures"]
 
@@ -184,7 +184,7 @@ def id_hashes(ids: pa.Array | pa.ChunkedArray) -> np.ndarray:
     a time (Fowler, Noll and Vo, FNV-1a: ``h = (h ^ byte) * prime`` modulo 2**64), so the
     Python work is per distinct length, not per row.
     """
-    from riskgrade.engine_core import string_offsets
+    from riskgrade.engine.core import string_offsets
 
     if isinstance(ids, pa.ChunkedArray):
         parts = [id_hashes(c) for c in ids.chunks]

@@ -27,7 +27,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from riskgrade.engine_core import canonical_table
+from riskgrade.engine.core import canonical_table
 from riskgrade.formats import input_format, read_table, to_arrow
 from riskgrade.formats import neutralise as formats_neutralise
 from riskgrade.formats import unneutralise as formats_unneutralise
@@ -105,8 +105,8 @@ class _Source:
         yield from self._streaming_batches(types_, enc, pa_enc)
 
     def _parallel_batches(self, types_: dict[str, pa.DataType], enc: str) -> Iterator[pa.Table]:
-        """UTF-8 CSV: blocks parsed in threads (:mod:`riskgrade.engine_csv`), renamed there."""
-        from riskgrade.engine_csv import parallel_csv_tables
+        """UTF-8 CSV: blocks parsed in threads (:mod:`riskgrade.engine.csv_blocks`), renamed there."""
+        from riskgrade.engine.csv_blocks import parallel_csv_tables
 
         assert self.path is not None
         try:
@@ -241,7 +241,7 @@ class _UnitCodes:
     @staticmethod
     def hashes(enc: pa.DictionaryArray) -> np.ndarray | None:
         """Hashes of an encoded batch's distinct units (thread-safe; ``None``: not text)."""
-        from riskgrade.engine_ids import id_hashes
+        from riskgrade.engine.ids import id_hashes
 
         return id_hashes(enc.dictionary) if pa.types.is_string(enc.dictionary.type) else None
 
@@ -412,7 +412,7 @@ class _Writer:
     def start(self, schema: pa.Schema) -> None:
         self.schema = schema
         if self.fmt == "parquet":
-            from riskgrade.engine_parquet import RowGroupStitcher
+            from riskgrade.engine.parquet import RowGroupStitcher
 
             prov = json.dumps(self.prov, ensure_ascii=False, sort_keys=True, indent=2)
             self.file_schema = schema.with_metadata({b"riskgrade": prov.encode("utf-8")})
@@ -433,7 +433,7 @@ class _Writer:
         The part encoded as a one-row-group Parquet file when stitching, else the table.
         """
         if self.fmt == "parquet" and self.stitch:
-            from riskgrade.engine_parquet import encode_row_group
+            from riskgrade.engine.parquet import encode_row_group
 
             assert self.file_schema is not None
             return encode_row_group(part, self.file_schema, **PARQUET_OPTIONS)

@@ -414,7 +414,8 @@ def map_from_dict(data: dict[str, Any]) -> SigmoidMap | BetaMap | IsotonicMap | 
 
 
 def log_loss_of(p: np.ndarray, y: np.ndarray) -> float:
-    """Mean log loss with probabilities clipped to ``[1e-15, 1 - 1e-15]``."""
-    p = np.clip(np.asarray(p, dtype=float), 1e-15, 1 - 1e-15)
+    """Mean log loss, probabilities clipped at the float64 machine epsilon (as scikit-learn)."""
+    eps = float(np.finfo(np.float64).eps)
+    p = np.clip(np.asarray(p, dtype=float), eps, 1 - eps)
     y = np.asarray(y, dtype=float)
     return float(-np.mean(xlogy(y, p) + xlogy(1 - y, 1 - p)))

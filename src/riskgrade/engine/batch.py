@@ -44,10 +44,12 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from riskgrade.engine_check import batch_is_valid
-from riskgrade.engine_core import as_float, factor_matrix, score_ints
-from riskgrade.engine_ids import duplicates, id_hashes, sorted_failures
-from riskgrade.engine_io import (
+from riskgrade.engine.check import batch_is_valid
+from riskgrade.engine.core import as_float, factor_matrix, score_ints
+from riskgrade.engine.ids import duplicates, id_hashes, sorted_failures
+from riskgrade.engine.output import score_and_contributions, write_output
+from riskgrade.engine.rank import rank_units
+from riskgrade.engine.sources import (
     Ordered,
     _compact,
     _input_hash,
@@ -59,14 +61,12 @@ from riskgrade.engine_io import (
     neutralise,
     prefetch,
 )
-from riskgrade.engine_output import score_and_contributions, write_output
-from riskgrade.engine_rank import rank_units
-from riskgrade.engine_weights import EngineWeightPass
 from riskgrade.exceptions import InventoryValidationError
 from riskgrade.io import atomic_path
 from riskgrade.results import RESULT_COLUMNS
 from riskgrade.schema import find_failures
 from riskgrade.scoring import index_score
+from riskgrade.weighting.stats import EngineWeightPass
 
 __all__ = ["EngineSummary", "default_memory_limit", "grade_file", "parse_memory"]
 
@@ -140,7 +140,7 @@ def ready_for_batch(model: Any) -> Any:
 
     ``None`` means ``RiskModel()``; data-free weights are set here. Data-driven weights
     (entropy, CRITIC, combined) of an unfitted model are computed by the engine itself
-    (:mod:`riskgrade.engine_weights`), so the model is returned unfitted. The batch
+    (:mod:`riskgrade.weighting.stats`), so the model is returned unfitted. The batch
     engines (local, stream, Dask) rank and threshold the weighted index; a config with a
     ``calibration`` or a supervised ``scorer`` is graded by :meth:`RiskModel.grade`.
 
@@ -152,9 +152,9 @@ def ready_for_batch(model: Any) -> Any:
     ConfigError
         When the config calibrates the score or uses a supervised scorer.
     """
-    from riskgrade.engine_weights import batch_supported
     from riskgrade.exceptions import ConfigError, NotFittedError
     from riskgrade.model import DATA_FREE_METHODS, RiskModel
+    from riskgrade.weighting.stats import batch_supported
 
     model = model if model is not None else RiskModel()
     if model.config.calibration is not None or model.config.scorer is not None:
@@ -301,7 +301,7 @@ def grade_file(
 class _Run:
     """State of one engine run."""
 
-    # set by the quota pass (:func:`~riskgrade.engine_rank.rank_units`)
+    # set by the quota pass (:func:`~riskgrade.engine.rank.rank_units`)
     n_units: int
     n_u: np.ndarray  # valid rows per unit code
     cap_eff: np.ndarray  # effective cap per unit code
@@ -311,7 +311,7 @@ class _Run:
     rank: np.ndarray
     flags: np.ndarray
     group_files: list[Path]  # stream engine: (rank, flags) records of each unit group
-    # set by the output pass (:func:`~riskgrade.engine_output.write_output`)
+    # set by the output pass (:func:`~riskgrade.engine.output.write_output`)
     part_rows: int
 
     def __init__(self, model: Any, src: _Source, engine: str, budget: int, on_error: str,

@@ -2,26 +2,29 @@
 
 This module gathers the public names; the code lives in
 
-- :mod:`riskgrade.calibration_maps` — sigmoid, beta, isotonic and Venn-Abers maps;
-- :mod:`riskgrade.calibrators` — :class:`ScoreCalibrator` (index score -> probability);
-- :mod:`riskgrade.calibration_metrics` — Brier score and its decompositions, log loss,
+- :mod:`riskgrade.calibration.maps` — sigmoid, beta, isotonic and Venn-Abers maps;
+- :mod:`riskgrade.calibration.calibrator` — :class:`ScoreCalibrator` (index score -> probability);
+- :mod:`riskgrade.calibration.metrics` — Brier score and its decompositions, log loss,
   ECE and its noise floor, calibration intercept and slope, Hosmer–Lemeshow,
   Spiegelhalter's z, AUC, precision and lift in the top 10 %;
-- :mod:`riskgrade.level_validation` — :func:`validate_levels`.
+- :mod:`riskgrade.calibration.levels` — :func:`validate_levels`.
 
 :func:`calibration_report` puts the metrics of one set of predictions side by side.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from riskgrade.calibration_maps import BetaMap, IsotonicMap, SigmoidMap, VennAbersMap, venn_abers_pair
-from riskgrade.calibration_metrics import (
+from riskgrade.calibration.calibrator import CalibrationTieWarning, ScoreCalibrator, choose_method
+from riskgrade.calibration.levels import LevelValidation, cochran_armitage, validate_levels, wilson_interval
+from riskgrade.calibration.maps import BetaMap, IsotonicMap, SigmoidMap, VennAbersMap, venn_abers_pair
+from riskgrade.calibration.metrics import (
     ECEResult,
     HosmerLemeshowResult,
     auc,
@@ -36,8 +39,6 @@ from riskgrade.calibration_metrics import (
     precision_lift_at,
     spiegelhalter_z,
 )
-from riskgrade.calibrators import CalibrationTieWarning, ScoreCalibrator, choose_method
-from riskgrade.level_validation import LevelValidation, cochran_armitage, validate_levels, wilson_interval
 
 __all__ = [
     "BetaMap",
@@ -139,10 +140,20 @@ def calibration_report(
     Returns
     -------
     CalibrationReport
+
+    Notes
+    -----
+    Every figure is the same whatever the order of the rows: the binned metrics keep
+    equal predictions in one bin (so a bin count in the notes can be below
+    ``n_bins`` / ``hl_groups`` when predictions tie), the sums run over the rows
+    sorted by ``(p, y)``, and the noise floor draws its outcomes in order of ``p``.
     """
     y = np.asarray(y, dtype=float).ravel()
     p = np.asarray(p, dtype=float).ravel()
-    e = ece(y, p, n_bins=n_bins)
+    e = ece(y, p, n_bins=n_bins)  # validates y and p
+    order = np.lexsort((y, p))  # the metrics' own (p, y) order: sorted once here
+    y, p = y[order], p[order] + 0.0
+    p_sum = math.fsum(p.tolist())  # exactly rounded: the same for any row order
     nf = ece_noise_floor(p, n_bins=n_bins, n_resamples=n_resamples, seed=seed)
     mur = brier_decomposition(y, p, n_bins=n_bins)
     corp = corp_decomposition(y, p)
@@ -152,8 +163,8 @@ def calibration_report(
     pl = precision_lift_at(y, p, top)
     rows = [
         ("n", y.size, np.nan, ""),
-        ("events", y.sum(), p.sum(), "reference: expected events sum(p)"),
-        ("event_rate", y.mean(), p.mean(), "reference: mean predicted probability"),
+        ("events", y.sum(), p_sum, "reference: expected events sum(p)"),
+        ("event_rate", y.mean(), p_sum / p.size, "reference: mean predicted probability"),
         ("brier", mur["brier"], np.nan, "lower is better"),
         ("brier_reliability", mur["reliability"], 0.0, f"Murphy, {mur['n_bins']} equal-mass bins"),
         ("brier_resolution", mur["resolution"], np.nan, "higher is better"),

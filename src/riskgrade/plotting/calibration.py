@@ -15,8 +15,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from riskgrade.calibration_metrics import ece, equal_mass_bins
-from riskgrade.level_validation import wilson_interval
+from riskgrade.calibration.levels import wilson_interval
+from riskgrade.calibration.metrics import ece, equal_mass_bins
 
 __all__ = ["CalibrationDisplay", "ReliabilityDiagramDisplay", "ReliabilityDisplay"]
 
@@ -67,7 +67,12 @@ class ReliabilityDisplay:
         name: str | None = None,
         lang: str = "en",
     ) -> ReliabilityDisplay:
-        """Bin predictions and outcomes (equal-mass bins by default)."""
+        """Bin predictions and outcomes (equal-mass bins by default).
+
+        The bins are those of :func:`riskgrade.calibration.ece`: equal predictions share
+        a bin, so with ties there can be fewer than ``n_bins`` points. The result does
+        not depend on the row order.
+        """
         y = np.asarray(y_true, dtype=float).ravel()
         p = np.asarray(y_prob, dtype=float).ravel()
         e = ece(y, p, n_bins=n_bins, strategy=strategy)
@@ -76,6 +81,7 @@ class ReliabilityDisplay:
         t["ci_low"], t["ci_high"] = lo, hi
         if noise_band:
             rng = np.random.default_rng(seed)
+            p = np.sort(p + 0.0)  # outcomes drawn in order of p: the band ignores the row order
             idx = equal_mass_bins(p, n_bins, strategy)
             codes = pd.Index(t["bin"]).get_indexer(idx)
             sims = np.empty((n_resamples, len(t)))
@@ -94,7 +100,7 @@ class ReliabilityDisplay:
 
     def plot(self, ax: Any = None, *, color: str = "#4b6c8c") -> ReliabilityDisplay:
         """Draw the diagram; return ``self`` with ``ax_``, ``figure_`` and ``line_`` set."""
-        from riskgrade.plotting import _axes, _use_lang_font
+        from riskgrade.plotting.displays import _axes, _use_lang_font
 
         ax, fig = _axes(ax, (5.2, 5.0))
         t = self.bins

@@ -101,7 +101,7 @@ def parallel_csv_tables(
         From the first block (header, inference) at once; from a later block (a value
         that does not fit its column's type) when that block is reached.
     """
-    from riskgrade.engine_io import Ordered
+    from riskgrade.engine.sources import Ordered
 
     fh = open(path, "rb")  # noqa: SIM115 - closed by the generator below
     try:

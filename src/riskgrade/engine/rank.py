@@ -1,6 +1,6 @@
 """Ranking within units and the per-unit quota, for the batch engines.
 
-Both engines sort the compact per-row keys with :func:`~riskgrade.engine_core.grading_order`
+Both engines sort the compact per-row keys with :func:`~riskgrade.engine.core.grading_order`
 and apply :func:`~riskgrade.grading.quota_from_order` to sets of whole units:
 
 local
@@ -27,18 +27,18 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from riskgrade.engine_core import (
+from riskgrade.engine.core import (
     FLAG_DEMOTED,
     FLAG_EXCEPTION,
     FLAG_TIE,
     grading_order,
     ints_to_score,
 )
-from riskgrade.engine_spill import read_part, split_ipc
+from riskgrade.engine.spill import read_part, split_ipc
 from riskgrade.grading import AUDIT_COLUMNS, provisional_levels, quota_from_order
 
 if TYPE_CHECKING:
-    from riskgrade.engine import _Run
+    from riskgrade.engine.batch import _Run
 
 __all__ = ["REC", "grade_units", "rank_units"]
 

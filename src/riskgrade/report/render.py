@@ -236,7 +236,7 @@ def render_report(
     >>> page.startswith("<!DOCTYPE html>"), "Level-one risk points" in page
     (True, True)
     """
-    from riskgrade.report_html import build_html
+    from riskgrade.report.html import build_html
 
     inputs = (
         graded
@@ -348,7 +348,7 @@ def uncertain_mask(frame: pd.DataFrame, below: float) -> tuple[np.ndarray, str] 
 
 def weight_method_label(method: str | None, lang: str) -> str:
     """Readable name of a weighting method."""
-    from riskgrade.report_text import TEXT
+    from riskgrade.report.text import TEXT
 
     key = f"method_{method}"
     if key in TEXT:

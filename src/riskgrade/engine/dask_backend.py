@@ -14,7 +14,7 @@ graded file in input order with the same writer as the local engine.
 
 Data-driven weights (entropy, CRITIC, combined) of an unfitted model come from a
 distributed reduction before step 1: every partition folds its factor scores into
-:class:`riskgrade.engine_weights.WeightStats`, the statistics are merged in a tree
+:class:`riskgrade.weighting.stats.WeightStats`, the statistics are merged in a tree
 (exact integer sums, so the grouping does not matter) and finalised on the client; the
 model is then fitted with those weights, the same bits as the local engine.
 
@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from riskgrade.engine import ready_for_batch
+from riskgrade.engine.batch import ready_for_batch
 from riskgrade.exceptions import InventoryValidationError
 
 __all__ = ["fit_weights_dask", "grade_dask", "grade_dask_file"]
@@ -82,7 +82,7 @@ def _validated(part: pd.DataFrame, model: Any) -> tuple[pd.DataFrame, np.ndarray
 
 
 def _score_partition(part: pd.DataFrame, model: Any) -> pd.DataFrame:
-    from riskgrade.engine import score_and_contributions
+    from riskgrade.engine.batch import score_and_contributions
 
     inv, rows, F = _validated(part, model)
     score, contrib = score_and_contributions(F, model.weights_.to_numpy(), model.config.score_decimals)
@@ -219,7 +219,7 @@ def fit_weights_dask(ddf: Any, model: Any) -> Any:
     InventoryValidationError
         When a partition fails validation.
     """
-    from riskgrade.engine_weights import WeightStats
+    from riskgrade.weighting.stats import WeightStats
 
     names = list(model.catalog.names)
     stats = _reduce(ddf, model, WeightStats(model.config.weighting, names))
@@ -286,7 +286,7 @@ def grade_dask_file(
     dd = _require_dask()
     from distributed import Client, LocalCluster
 
-    from riskgrade.engine import EngineSummary
+    from riskgrade.engine.batch import EngineSummary
     from riskgrade.io import file_sha256, write_frame
 
     if on_error != "raise":

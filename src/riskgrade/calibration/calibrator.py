@@ -1,6 +1,6 @@
 """ScoreCalibrator: an index score mapped to a probability of violation.
 
-The calibrator fits one of the maps of :mod:`riskgrade.calibration_maps` to historical
+The calibrator fits one of the maps of :mod:`riskgrade.calibration.maps` to historical
 pairs (index score, outcome). By default the map is strictly increasing (sigmoid or
 beta), so ordering points by probability is the same as ordering them by score: the
 quota, which ranks by score, and any threshold on the probability agree, and no two
@@ -33,7 +33,7 @@ from sklearn.utils import metadata_routing
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted, column_or_1d, validate_data
 
-from riskgrade.calibration_maps import (
+from riskgrade.calibration.maps import (
     BetaMap,
     IsotonicMap,
     SigmoidMap,

@@ -18,7 +18,7 @@ import pandas as pd
 
 from riskgrade._version import __version__
 from riskgrade.i18n import level_name, translate, value_label
-from riskgrade.report import (
+from riskgrade.report.render import (
     ReportInputs,
     factor_labels,
     level_probabilities,
@@ -26,8 +26,8 @@ from riskgrade.report import (
     uncertain_mask,
     weight_method_label,
 )
-from riskgrade.report_svg import level_bars_svg, probability_bar_svg, weight_bars_svg
-from riskgrade.report_text import TEXT
+from riskgrade.report.svg import level_bars_svg, probability_bar_svg, weight_bars_svg
+from riskgrade.report.text import TEXT
 
 __all__ = ["build_html"]
 

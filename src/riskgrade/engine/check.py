@@ -16,7 +16,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from riskgrade.engine_core import as_float, string_offsets
+from riskgrade.engine.core import as_float, string_offsets
 from riskgrade.schema import _SOURCE_SPLIT, CATEGORIES, REQUIRED_IDENTITY, SCOPES, SOURCES
 
 if TYPE_CHECKING:
