@@ -157,3 +157,14 @@ def test_shared_office_form_is_read():
     assert sat[0] == "70.7%" and sat[5] == "76.9%" and sat[11] == "84.9%"
     funds = inv["处置资金（万元）"].tolist()
     assert funds[0] == "30.97" and funds[28] == "6,803.68"
+
+
+def test_validate_reports_what_the_reader_left_out(inventory, tmp_path, capsys):
+    xlsx = tmp_path / "form.xlsx"
+    where = office_workbook(xlsx, inventory)
+    assert main(["validate", str(xlsx)]) == 0
+    err = capsys.readouterr().err
+    last = where["last_data"]
+    assert f"note: 2 signature or note rows under the table left out (rows {last + 2}–{last + 3})" in err
+    assert f"{len(inventory)} rows, valid" in err
+    assert main(["validate", str(xlsx), "--failures", str(tmp_path / "f.txt")]) == 2

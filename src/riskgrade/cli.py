@@ -420,11 +420,15 @@ def _rejects_path(out: str) -> Path:
 
 def _validate(args: argparse.Namespace, err: TextIO) -> int:
     from riskgrade.config import default_config, load_config
+    from riskgrade.formats.commands import check_outputs, print_source_notes
     from riskgrade.io import read_inventory, write_frame
     from riskgrade.schema import find_failures
 
+    check_outputs(args.failures)
+
     config = load_config(args.config) if args.config else default_config()
     inv = read_inventory(args.input, config, encoding=args.encoding, sheet=args.sheet)
+    print_source_notes(inv, err)
     fc = find_failures(inv, config)
     if len(fc) == 0:
         print(f"riskgrade: {len(inv)} rows, valid", file=err)
