@@ -232,9 +232,18 @@ def _score(args: argparse.Namespace, err: TextIO) -> int:
     engine = _pick_engine(args, model)
     if engine != "model":
         return _score_engine(args, err, model, engine, t0)
-    inv = read_inventory(args.input, model.config, encoding=args.encoding, sheet=args.sheet)
+    import warnings
+
+    from riskgrade.exceptions import DataWarning
+
+    with warnings.catch_warnings():  # the identity warning is one plain line below
+        warnings.simplefilter("ignore", DataWarning)
+        inv = read_inventory(args.input, model.config, encoding=args.encoding, sheet=args.sheet)
     if not args.quiet:
         print_source_notes(inv, err)
+    if inv.attrs.get("identity_folds") and not args.quiet:
+        print("riskgrade: warning: some id spellings were normalised ('riskgrade validate' lists them)",
+              file=err)
     if not model.is_fitted:
         model.fit(_fit_rows(inv, model.config, args.on_error))
     result = model.grade(inv, on_error=args.on_error)
@@ -420,6 +429,7 @@ def _rejects_path(out: str) -> Path:
 
 def _validate(args: argparse.Namespace, err: TextIO) -> int:
     from riskgrade.config import default_config, load_config
+    from riskgrade.exceptions import DataWarning
     from riskgrade.formats.commands import check_outputs, print_source_notes
     from riskgrade.io import read_inventory, write_frame
     from riskgrade.schema import find_failures
@@ -427,8 +437,16 @@ def _validate(args: argparse.Namespace, err: TextIO) -> int:
     check_outputs(args.failures)
 
     config = load_config(args.config) if args.config else default_config()
-    inv = read_inventory(args.input, config, encoding=args.encoding, sheet=args.sheet)
+    import warnings
+
+    from riskgrade.identity import warning_lines
+
+    with warnings.catch_warnings():  # the identity warnings are listed below, one per line
+        warnings.simplefilter("ignore", DataWarning)
+        inv = read_inventory(args.input, config, encoding=args.encoding, sheet=args.sheet)
     print_source_notes(inv, err)
+    for line in warning_lines(inv, config):
+        print(f"riskgrade: {line}", file=err)
     fc = find_failures(inv, config)
     if len(fc) == 0:
         print(f"riskgrade: {len(inv)} rows, valid", file=err)

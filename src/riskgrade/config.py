@@ -31,6 +31,7 @@ from riskgrade.catalogs import CORE_FACTORS, sichuan_2012
 from riskgrade.exceptions import ConfigError
 from riskgrade.factors import FactorCatalog
 from riskgrade.grading import QuotaPolicy, Thresholds
+from riskgrade.identity import IdentityPolicy
 from riskgrade.weighting.spec import WeightingSpec
 
 __all__ = [
@@ -151,6 +152,10 @@ class RiskModelConfig(BaseModel):
         When set, a supervised, calibrated scorer replaces the weighted index as the
         basis of ranking and levels (it needs the outcome column at ``fit``). Left out
         of the serialised config when not set. Exclusive with ``calibration``.
+    identity : IdentityPolicy
+        How spellings of ids and unit codes are folded (default: NFKC and trimmed, case
+        kept; see :mod:`riskgrade.identity`). Left out of the serialised config (and so
+        of its hash) when it is the default.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -168,15 +173,19 @@ class RiskModelConfig(BaseModel):
     score_decimals: int = Field(default=12, ge=1, le=15)
     calibration: CalibrationSpec | None = None
     scorer: MLScorerSpec | None = None
+    identity: IdentityPolicy = Field(default_factory=IdentityPolicy)
 
     @model_serializer(mode="wrap")
     def _drop_unset_calibration(self, handler: Any) -> dict[str, Any]:
-        # Additive fields: configs without calibration or scorer serialise (and hash) as before.
+        # Additive fields: configs without calibration or scorer, and with the default
+        # identity policy, serialise (and hash) as before.
         data = handler(self)
         if isinstance(data, dict):
             for key in ("calibration", "scorer"):
                 if data.get(key) is None:
                     data.pop(key, None)
+            if self.identity == IdentityPolicy():
+                data.pop("identity", None)
         return data
 
     @model_validator(mode="after")

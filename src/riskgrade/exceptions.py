@@ -17,6 +17,7 @@ __all__ = [
     "DataWarning",
     "InconsistentJudgementsError",
     "InventoryValidationError",
+    "ModelCardError",
     "NotFittedError",
     "PolicyError",
     "QuotaWarning",
@@ -44,6 +45,24 @@ class ConfigError(RiskgradeError, ValueError):
     def __init__(self, message: str, *, source: str | None = None) -> None:
         self.source = source
         super().__init__(f"{source}: {message}" if source else message)
+
+
+class ModelCardError(ConfigError):
+    """A model card is unreadable, altered or invalid.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong, naming each failing field path and its value.
+    source : str, optional
+        The card's file.
+    problems : list of str, optional
+        One entry per failing field.
+    """
+
+    def __init__(self, message: str, *, source: str | None = None, problems: list[str] | None = None) -> None:
+        self.problems = list(problems) if problems is not None else [message]
+        super().__init__(message, source=source)
 
 
 FAILURE_COLUMNS = ["row", "risk_point_id", "column", "value", "reason", "message"]

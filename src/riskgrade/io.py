@@ -46,6 +46,7 @@ from riskgrade.formats.tabular import (
     text_column_types,
     write_csv_rows,
 )
+from riskgrade.identity import fold_frame
 from riskgrade.schema import canonical_columns, normalise_values
 
 if TYPE_CHECKING:
@@ -107,12 +108,14 @@ def read_inventory(
     Returns
     -------
     pandas.DataFrame
-        The inventory. ``frame.attrs`` holds ``source``, ``input_sha256``,
-        ``format``, ``encoding`` (CSV), ``sheet`` (Excel) and, for files,
-        ``source_rows`` (per row, the row number the user sees: the sheet row in
-        Excel, record number + 1 in CSV), ``source_headers`` (headers as written,
-        in the order of the columns) and ``source_notes`` (what the reader left
-        out). The rows are not validated: call :func:`riskgrade.validate_inventory`.
+        The inventory, identifier columns folded to one spelling under
+        ``config.identity`` (see :mod:`riskgrade.identity`). ``frame.attrs`` holds
+        ``source``, ``input_sha256``, ``identity_folds``, ``format``, ``encoding`` (CSV),
+        ``sheet`` (Excel) and, for files, ``source_rows`` (per row, the row number the
+        user sees: the sheet row in Excel, record number + 1 in CSV), ``source_headers``
+        (headers as written, in the order of the columns) and ``source_notes`` (what the
+        reader left out). The rows are not validated: call
+        :func:`riskgrade.validate_inventory`.
 
     Raises
     ------
@@ -129,13 +132,33 @@ def read_inventory(
         frame.columns = canonical_columns(frame.columns, mapping)
         frame = normalise_values(frame)
         frame.attrs = {"source": "<DataFrame>", "input_sha256": frame_sha256(source)}
-        return frame
+        return _fold(frame, config)
     raw = read_table(source, config, encoding=encoding, sheet=sheet)
     attrs = dict(raw.attrs)
     raw.columns = canonical_columns(list(raw.columns), mapping)
     frame = normalise_values(raw)
     frame.attrs = attrs  # set last, so that the source rows and headers survive
-    return frame
+    return _fold(frame, config)
+
+
+def _fold(frame: pd.DataFrame, config: RiskModelConfig | None) -> pd.DataFrame:
+    """Identifier spellings folded (:mod:`riskgrade.identity`); a warning lists how many."""
+    out = fold_frame(frame, config)
+    folds = out.attrs["identity_folds"]
+    if folds:
+        import warnings
+
+        from riskgrade.exceptions import DataWarning
+
+        cols = sorted({r["column"] for r in folds})
+        warnings.warn(
+            f"{len(folds)} spelling(s) of {', '.join(cols)} were normalised under the config's "
+            "identity policy (white space, full-width or decomposed characters, case); "
+            "riskgrade.identity.identity_report(frame) lists them",
+            DataWarning,
+            stacklevel=3,
+        )
+    return out
 
 
 def write_frame(

@@ -11,16 +11,29 @@ import numpy as np
 import pandas as pd
 
 from riskgrade._version import __version__
-from riskgrade.config import RiskModelConfig, config_from_dict, config_hash, default_config
+from riskgrade.config import RiskModelConfig, config_hash, default_config
 from riskgrade.exceptions import (
     ConfigError,
     DataWarning,
     InventoryValidationError,
+    ModelCardError,
     NotFittedError,
 )
 from riskgrade.factors import FactorCatalog
 from riskgrade.grading import Grader
 from riskgrade.io import read_inventory
+from riskgrade.model_card import (
+    CARD_FORMAT,
+    card_calibrator,
+    card_config,
+    card_scorer,
+    card_weights,
+    check_rebuilt,
+    inspect_card,
+    read_card,
+    seal,
+)
+from riskgrade.model_card import FORMAT_VERSION as CARD_VERSION
 from riskgrade.results import RESULT_COLUMNS, GradingResult
 from riskgrade.schema import find_failures
 from riskgrade.scoring import IndexScorer, index_contributions, index_score
@@ -28,7 +41,7 @@ from riskgrade.weighting.stats import weights_from_scores
 
 __all__ = ["MODEL_CARD_FORMAT", "RiskModel"]
 
-MODEL_CARD_FORMAT = "riskgrade-model-card"
+MODEL_CARD_FORMAT = CARD_FORMAT
 DATA_FREE_METHODS = {"fixed", "ahp", "ahp_group"}
 
 
@@ -399,31 +412,36 @@ class RiskModel:
         }
 
     # ------------------------------------------------------------------ model card
-    def to_card(self) -> dict[str, Any]:
-        """The JSON model card as a dict (config, weights, weighting figures)."""
+    def _card_body(self) -> dict[str, Any]:
         self._ensure_fitted()
         return {
             "format": MODEL_CARD_FORMAT,
-            "format_version": 1,
+            "format_version": CARD_VERSION,
             "riskgrade_version": __version__,
             "config_sha256": config_hash(self.config),
             "config": self.config.model_dump(mode="json"),
+            # explicit even when the config leaves the default out: the card pins the policy
+            "identity": self.config.identity.model_dump(mode="json"),
             "weights": {k: float(v) for k, v in self.weights_.items()},
             "weight_details": _jsonable(self.weight_details_),
-            "training": getattr(self, "training_", {}),
+            "training": _jsonable(getattr(self, "training_", {})),
             **(
-                {"calibrator": self.calibrator_.to_dict()}
+                {"calibrator": _jsonable(self.calibrator_.to_dict())}
                 if getattr(self, "calibrator_", None) is not None
                 else {}
             ),
         }
+
+    def to_card(self) -> dict[str, Any]:
+        """The JSON model card as a dict, sealed (see :mod:`riskgrade.model_card`)."""
+        return seal(self._card_body())
 
     def save(self, path: str | Path) -> Path:
         """Save the model card as JSON (atomically). Never pickle."""
         from riskgrade.io import atomic_path
 
         path = Path(path)
-        card = self.to_card()
+        card = self._card_body()
         ml = getattr(self, "ml_scorer_", None)
         if ml is not None:
             # the fitted supervised scorer goes beside the card as skops (never pickle);
@@ -434,66 +452,45 @@ class RiskModel:
             side = path.with_name(path.stem + ".scorer.skops")
             save_scorer(ml, side)
             card["ml_scorer"] = {"file": side.name, "sha256": file_sha256(side)}
-        text = json.dumps(card, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+        text = json.dumps(seal(card), ensure_ascii=False, indent=2, sort_keys=True) + "\n"
         with atomic_path(path) as tmp:
             tmp.write_text(text, encoding="utf-8")
         return path
 
     @classmethod
     def from_card(cls, card: dict[str, Any], *, source: str | None = None) -> RiskModel:
-        """Rebuild a fitted model from a model-card dict."""
-        if card.get("format") != MODEL_CARD_FORMAT:
-            raise ConfigError("not a riskgrade model card (missing 'format')", source=source)
-        config = config_from_dict(card["config"], source=source)
-        expected = card.get("config_sha256")
-        if expected and expected != config_hash(config):
-            raise ConfigError(
-                "model card config_sha256 does not match its config (edited by hand?)", source=source
-            )
-        model = cls(config)
-        w = pd.Series(card["weights"], dtype=float).reindex(model.catalog.names)
-        if w.isna().any():
-            raise ConfigError(
-                f"model card weights miss factor(s) {list(w.index[w.isna()])}", source=source
-            )
-        model._set_weights(w, dict(card.get("weight_details", {})))
-        model.training_ = dict(card.get("training", {}))
-        if "calibrator" in card:
-            from riskgrade.calibration import ScoreCalibrator
+        """Rebuild a fitted model from a model-card dict, refusing any altered or invalid card.
 
-            model.calibrator_ = ScoreCalibrator.from_dict(card["calibrator"])
-        if config.scorer is not None:
-            ref = card.get("ml_scorer")
-            if not isinstance(ref, dict) or source is None:
-                raise ConfigError(
-                    "the model card's config has a supervised scorer but no saved scorer file "
-                    "(load the card with RiskModel.load from the folder it was saved in)",
-                    source=source,
-                )
-            from riskgrade.io import file_sha256
-            from riskgrade.persistence import load_scorer
-
-            side = Path(source).with_name(str(ref.get("file", "")))
-            if not side.is_file():
-                raise ConfigError(
-                    f"scorer file {side.name!r} named by the model card is missing", source=source
-                )
-            if file_sha256(side) != ref.get("sha256"):
-                raise ConfigError(
-                    f"scorer file {side.name!r} does not match the SHA-256 in the model card", source=source
-                )
-            model.ml_scorer_ = load_scorer(side)
+        Raises
+        ------
+        ModelCardError
+            Naming every failing field and its value (see :mod:`riskgrade.model_card`).
+        """
+        version, problems, structure_ok = inspect_card(card, source=source)
+        model = None
+        if structure_ok:  # rebuild to find what only the model can tell (collecting every failure)
+            try:
+                model = cls(card_config(card, problems, source=source))
+                model._set_weights(card_weights(card, model.config, version, source=source),
+                                   dict(card.get("weight_details", {})))
+                model.training_ = dict(card.get("training", {}))
+                if "calibrator" in card:
+                    model.calibrator_ = card_calibrator(card, source=source)
+                check_rebuilt(card, model._card_body(), source=source)
+            except ModelCardError as err:
+                problems.extend(p for p in err.problems if p not in problems)
+        if problems or model is None:
+            raise ModelCardError("invalid model card: " + "; ".join(problems), source=source,
+                                 problems=problems)
+        if model.config.scorer is not None:
+            model.ml_scorer_ = card_scorer(card, source=source)
         return model
 
     @classmethod
     def load(cls, path: str | Path) -> RiskModel:
-        """Load a model saved with :meth:`save`."""
+        """Load a model saved with :meth:`save` (checked: see :mod:`riskgrade.model_card`)."""
         p = Path(path)
-        try:
-            card = json.loads(p.read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as err:
-            raise ConfigError(f"cannot read model card: {err}", source=str(p)) from None
-        return cls.from_card(card, source=str(p))
+        return cls.from_card(read_card(p), source=str(p))
 
 
 def _jsonable(obj: Any) -> Any:

@@ -11,7 +11,8 @@ Reason codes
 ``duplicate_column``      two columns share a name (after alias mapping)
 ``missing_column``        a required column is absent
 ``missing_id``            ``risk_point_id`` or ``unit_id`` is empty
-``duplicate_id``          a ``risk_point_id`` occurs more than once
+``duplicate_id``          a ``risk_point_id`` occurs more than once (after folding spellings)
+``invalid_id_character``  an id holds a control or format (invisible) character
 ``wrong_type``            a numeric column holds text
 ``non_finite``            a numeric value is infinite
 ``missing_value``         a factor value is missing and its policy is ``reject``
@@ -38,6 +39,7 @@ import pandas as pd
 
 from riskgrade.exceptions import FAILURE_COLUMNS, InventoryValidationError
 from riskgrade.factors import Factor, FactorCatalog
+from riskgrade.identity import character_failures, folded_keys
 
 if TYPE_CHECKING:
     from riskgrade.config import RiskModelConfig
@@ -86,6 +88,7 @@ REASONS = (
     "missing_column",
     "missing_id",
     "duplicate_id",
+    "invalid_id_character",
     "wrong_type",
     "non_finite",
     "missing_value",
@@ -395,8 +398,11 @@ def find_failures(frame: pd.DataFrame, config: RiskModelConfig | None = None) ->
             blank = s.isna().to_numpy() | (s.astype(str).str.strip() == "").to_numpy()
             rows = np.flatnonzero(blank)
             fc.add(rows, c, s.to_numpy()[rows], "missing_id", f"{c} is empty")
+    # spellings and invisible characters: riskgrade.identity
+    for col, rows, vals, msgs in character_failures(frame, config):
+        fc.add(rows, col, vals, "invalid_id_character", msgs)
     if ids is not None:
-        key = ids.astype(str)
+        key = folded_keys(ids, config)
         dup = key.duplicated(keep=False).to_numpy() & ids.notna().to_numpy()
         rows = np.flatnonzero(dup)
         if len(rows):

@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from riskgrade.engine.core import as_float, string_offsets
+from riskgrade.identity import id_columns, invalid_character_mask
 from riskgrade.schema import _SOURCE_SPLIT, CATEGORIES, REQUIRED_IDENTITY, SCOPES, SOURCES
 
 if TYPE_CHECKING:
@@ -76,6 +77,8 @@ def batch_is_valid(table: pa.Table, config: RiskModelConfig) -> bool:
         elif not pa.types.is_integer(col.type):
             return False
     # ids repeated within or across batches: the engine checks the whole input at once
+    if any(invalid_character_mask(table.column(c)).any() for c in id_columns(config) if c in present):
+        return False
     if "scope" in present and not _enum_ok(table.column("scope"), SCOPES):
         return False
     if "category" in present:

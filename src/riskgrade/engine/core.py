@@ -16,10 +16,12 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from riskgrade.identity import fold_table
 from riskgrade.schema import VALUE_ALIASES, _map_sources, _map_value, canonical_columns
 from riskgrade.scoring import index_contributions, index_score
 
 if TYPE_CHECKING:
+    from riskgrade.config import RiskModelConfig
     from riskgrade.factors import FactorCatalog
 
 __all__ = [
@@ -39,11 +41,15 @@ FLAG_TIE = np.uint8(2)
 FLAG_EXCEPTION = np.uint8(4)
 
 
-def canonical_table(table: pa.Table | pa.RecordBatch, mapping: dict[str, str]) -> pa.Table:
-    """Rename columns to canonical names and map enumeration aliases (as ``read_inventory``).
+def canonical_table(
+    table: pa.Table | pa.RecordBatch, mapping: dict[str, str], config: RiskModelConfig | None = None
+) -> pa.Table:
+    """Canonical column names, enumeration aliases mapped, identifier spellings folded.
 
-    The value mapping works on the distinct values of each column only, so it costs
-    a dictionary encoding, not a Python call per row.
+    As ``read_inventory`` does; spellings are folded under ``config.identity``
+    (vectorised: :func:`riskgrade.identity.fold_table`). The value mapping works on
+    the distinct values of each column only, so it costs a dictionary encoding, not a
+    Python call per row.
     """
     if isinstance(table, pa.RecordBatch):
         table = pa.Table.from_batches([table])
@@ -51,6 +57,7 @@ def canonical_table(table: pa.Table | pa.RecordBatch, mapping: dict[str, str]) -
     table = table.rename_columns(names)
     if len(set(names)) != len(names):
         return table  # duplicate columns: validation reports them
+    table = fold_table(table, config)
     for col, aliases in VALUE_ALIASES.items():
         if col not in names:
             continue

@@ -67,10 +67,13 @@ def _with_rows(ddf):
 
 def _validated(part: pd.DataFrame, model: Any) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """Normalised rows, their input positions and factor scores (raises on invalid rows)."""
+    from riskgrade.identity import fold_frame
     from riskgrade.schema import find_failures, normalise_values
 
     rows = part["_row"].to_numpy()
     inv = normalise_values(part.drop(columns="_row").reset_index(drop=True))
+    inv = fold_frame(inv, model.config)
+    inv.attrs = {}
     fc = find_failures(inv, model.config)
     fc = fc[fc["reason"] != "duplicate_id"]  # checked over the whole input
     if len(fc):

@@ -86,14 +86,14 @@ class _Source:
         if self.table is not None:
             rows = max(1, self.block_size // 64)
             for b in self.table.to_batches(max_chunksize=rows):
-                yield canonical_table(b, self.mapping)
+                yield canonical_table(b, self.mapping, self.config)
             return
         assert self.path is not None
         if self.kind == "parquet":
             pf = pq.ParquetFile(self.path)
             rows = max(1, self.block_size // 128)
             for b in pf.iter_batches(batch_size=rows):
-                yield canonical_table(b, self.mapping)
+                yield canonical_table(b, self.mapping, self.config)
             return
         enc = self.encoding
         pa_enc = "utf8" if enc.lower().replace("-", "") in ("utf8", "utf8sig") else enc
@@ -112,7 +112,7 @@ class _Source:
         try:
             tables = parallel_csv_tables(
                 self.path, block_size=self.block_size, column_types=types_, threads=self.threads,
-                finish=lambda t: canonical_table(t, self.mapping),
+                finish=lambda t: canonical_table(t, self.mapping, self.config),
             )
         except pa.ArrowInvalid as err:
             _read_csv(self.path, enc, self.config)  # raises the file-level failure
@@ -137,7 +137,7 @@ class _Source:
             _read_csv(self.path, enc, self.config)  # raises the file-level failure
             raise _TypesChanged(str(err)) from None  # pragma: no cover
         for b in _csv_batches(reader):
-            yield canonical_table(b, self.mapping)
+            yield canonical_table(b, self.mapping, self.config)
 
     def pin_types(self) -> bool:
         """After a type change mid-file: read numeric columns as float64 / text from then on."""

@@ -20,7 +20,6 @@ The language defaults to Chinese when the inventory is Chinese (see
 from __future__ import annotations
 
 import datetime as _dt
-import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -177,13 +176,12 @@ def load_report_inputs(
         if isinstance(model_card, dict):
             inputs.card = model_card
         else:
+            from riskgrade.model import RiskModel
+            from riskgrade.model_card import read_card
+
             cpath = Path(model_card)
-            if not cpath.exists():
-                raise FileNotFoundError(f"model card not found: {cpath}")
-            try:
-                inputs.card = json.loads(cpath.read_text(encoding="utf-8-sig"))
-            except json.JSONDecodeError as err:
-                raise RiskgradeError(f"{cpath}: cannot read model card: {err}") from None
+            inputs.card = read_card(cpath)
+            RiskModel.from_card(inputs.card, source=str(cpath))  # checked: hash, version, every field
             inputs.card_source = str(cpath)
         if not isinstance(inputs.card, dict) or "weights" not in inputs.card:
             raise RiskgradeError("model card has no 'weights'; give a file saved with RiskModel.save")
