@@ -168,3 +168,21 @@ def test_validate_reports_what_the_reader_left_out(inventory, tmp_path, capsys):
     assert f"note: 2 signature or note rows under the table left out (rows {last + 2}–{last + 3})" in err
     assert f"{len(inventory)} rows, valid" in err
     assert main(["validate", str(xlsx), "--failures", str(tmp_path / "f.txt")]) == 2
+
+
+def test_formulas_without_saved_values_are_named_in_a_note(inventory, tmp_path):
+    """openpyxl stores formulas without values: the reader says which cells came back empty."""
+    from openpyxl import load_workbook
+
+    xlsx = tmp_path / "f.xlsx"
+    where = office_workbook(xlsx, inventory, two_row=False, title=False, unit_line=False, seq=False)
+    wb = load_workbook(xlsx)
+    ws = wb["风险点登记表"]
+    col = [c.value for c in ws[where["first_data"] - 1]].index("岗位人数") + 1
+    ws.cell(where["first_data"] + 2, col, "=20+7")
+    wb.save(xlsx)
+    inv = rg.read_inventory(xlsx)
+    cell = f"{chr(64 + col)}{where['first_data'] + 2}"
+    assert any(f"1 formula cell without a saved value read as empty (first: {cell})" in n
+               for n in inv.attrs["source_notes"])
+    assert pd.isna(inv["headcount"].iloc[2])

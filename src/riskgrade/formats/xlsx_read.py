@@ -146,6 +146,13 @@ def read_xlsx(
         frame = _frame(path, name, rows, layout, config)
         later = candidates[candidates.index(name) + 1 :]
         notes.extend(layout.notes)
+        unsaved = _formulas_without_values(path, name, layout)
+        if unsaved:
+            notes.append(
+                f"{len(unsaved)} formula cell{'s' if len(unsaved) > 1 else ''} without a saved value "
+                f"read as empty (first: {unsaved[0]}); open and save the workbook in Excel or WPS "
+                "so that their values are stored"
+            )
         notes.extend(f"sheet {n} ignored" for n in later)
         frame.attrs = {
             "sheet": name,
@@ -283,6 +290,39 @@ def _percent_styles(zf: zipfile.ZipFile) -> set[int]:
         code = custom.get(fid, "")
         if fid in (9, 10) or "%" in re.sub(r'"[^"]*"|\\.', "", code):
             out.add(k)
+    return out
+
+
+_CELL_BODY = re.compile(rb'<c r="([A-Z]+)([0-9]+)"[^>]*?(?:/>|>(.*?)</c>)', re.S)
+
+
+def _formulas_without_values(path: Path, sheet: str, layout: Layout) -> list[str]:
+    """Addresses of the table's formula cells that carry no saved value.
+
+    Programs that do not compute formulas write them so; calamine reads them as empty.
+    """
+    try:
+        with zipfile.ZipFile(path) as zf:
+            member = _sheet_member(zf, sheet)
+            if member is None:
+                return []
+            xml = zf.read(member)
+    except (zipfile.BadZipFile, KeyError, ElementTree.ParseError, OSError):
+        return []
+    if b"<f" not in xml:
+        return []
+    rows = {i + 1 for i in layout.data_rows}
+    cols = set(layout.columns)
+    out = []
+    for m in _CELL_BODY.finditer(xml):
+        body = m.group(3) or b""
+        if b"<f" not in body or re.search(rb"<v>[^<]", body):
+            continue
+        col = 0
+        for ch in m.group(1):
+            col = col * 26 + (ch - 64)
+        if int(m.group(2)) in rows and col - 1 in cols:
+            out.append(m.group(1).decode() + m.group(2).decode())
     return out
 
 
