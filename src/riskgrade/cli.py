@@ -126,6 +126,27 @@ def _parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit code.
 
+    Output paths are checked before any work and every output of a run is committed at
+    its end, or none (:mod:`riskgrade.cli_guard`); ``SIGTERM`` exits with 143.
+
+    Parameters
+    ----------
+    argv : sequence of str, optional
+        Arguments (default ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        Exit code (see the module notes).
+    """
+    from riskgrade.cli_guard import guarded
+
+    return guarded(_main, _parser(), argv)
+
+
+def _main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; return the exit code.
+
     Parameters
     ----------
     argv : sequence of str, optional

@@ -41,6 +41,7 @@ from riskgrade.formats import (
 )
 from riskgrade.formats import read_provenance as _formats_read_provenance
 from riskgrade.formats.tabular import (
+    CSV_BLOCK_SIZE,
     PARQUET_OPTIONS,
     read_csv_table,
     text_column_types,
@@ -68,6 +69,9 @@ __all__ = [
 # kept for callers of the former private names
 _FORMULA_START = FORMULA_START
 _text_types = text_column_types
+
+# bytes per CSV block read (the local engine's batch size too)
+CSV_BLOCK = CSV_BLOCK_SIZE
 
 
 def _read_csv(path: Path, encoding: str, config: RiskModelConfig | None) -> pa.Table:

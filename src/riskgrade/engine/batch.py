@@ -47,6 +47,7 @@ import pyarrow.compute as pc
 from riskgrade.engine.check import batch_is_valid
 from riskgrade.engine.core import as_float, factor_matrix, score_ints
 from riskgrade.engine.ids import duplicates, id_hashes, sorted_failures
+from riskgrade.engine.memory import release_unused, system_allocator
 from riskgrade.engine.output import score_and_contributions, write_output
 from riskgrade.engine.rank import rank_units
 from riskgrade.engine.sources import (
@@ -63,6 +64,7 @@ from riskgrade.engine.sources import (
 )
 from riskgrade.exceptions import InventoryValidationError
 from riskgrade.io import atomic_path
+from riskgrade.outputs import check_outputs, clean_stale, run_outputs, spill_prefix, together
 from riskgrade.results import RESULT_COLUMNS
 from riskgrade.schema import find_failures
 from riskgrade.scoring import index_score
@@ -242,13 +244,17 @@ def grade_file(
     block = _LOCAL_BLOCK if engine == "local" else int(min(_LOCAL_BLOCK, max(1 << 14, budget // 128)))
     if batch_bytes is not None:
         block = int(batch_bytes)
+    paths = run_outputs(output, fmt, rejects, audit)
+    check_outputs({"input": source if isinstance(source, str | Path) else None}, paths)
+    clean_stale(Path(p).parent for p in paths.values() if p is not None)
     threads = min(2, os.cpu_count() or 1)  # UTF-8 CSV blocks are parsed in parallel
     src = _Source(source, model.config, encoding=encoding, block_size=block, threads=threads)
     run = _Run(model, src, engine, budget, on_error, progress)
     with contextlib.ExitStack() as stack:
         if engine == "stream":
-            stack.enter_context(_system_allocator())
-        tmpdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="riskgrade-")))
+            stack.enter_context(system_allocator())
+        tmpdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=spill_prefix())))
+        stack.enter_context(together())  # every output renamed at the end, or none
         run.tmpdir = tmpdir
         get_hash, _ = _input_hash(src)
         run.pass1()
@@ -284,9 +290,8 @@ def grade_file(
             if rej_rows:
                 from riskgrade.io import write_frame
 
-                rp = Path(rejects) if rejects else out.with_name(
-                    (out.name[: -len(out.suffix)] if out.suffix else out.name) + ".rejects.csv"
-                )
+                rp = paths["rejects"]
+                assert rp is not None
                 write_frame(pa.concat_tables(rej_rows, promote_options="permissive"), rp)
         else:
             run.pass2(None, [])
@@ -349,13 +354,15 @@ class _Run:
 
     # ------------------------------------------------------------------ pass 1
     def pass1(self) -> None:
-        for _attempt in range(3):
+        passes = 0  # passes without a newly pinned column type (a pin ends with every column pinned)
+        while passes < 3:
             try:
                 self._pass1()
-            except _TypesChanged:
-                if self.src.kind != "csv" or not self.src.pin_types():
+            except _TypesChanged as err:
+                if self.src.kind != "csv" or not self.src.pin_types(err):
                     raise
                 continue
+            passes += 1
             dups = duplicates(self)
             if self.on_error == "raise" and self.p1.failures and dups is None:
                 raise InventoryValidationError(sorted_failures(self.p1.failures), n_rows=self.p1.rows_in)
@@ -369,6 +376,7 @@ class _Run:
 
     def _pass1(self) -> None:
         self.units = _UnitCodes()
+        self.types0 = None  # a new pass may read with pinned types
         if self.weight_pass is not None:
             self.weight_pass.reset()
         p1 = _Pass1()
@@ -539,9 +547,9 @@ class _Run:
 
     # ------------------------------------------------------------------ quota
     def quota(self) -> None:
-        _release_unused()  # pass-1 buffers (reader read-ahead, batches in flight)
+        release_unused()  # pass-1 buffers (reader read-ahead, batches in flight)
         rank_units(self)
-        _release_unused()  # sort temporaries
+        release_unused()  # sort temporaries
 
     # ------------------------------------------------------------------ pass 2
     def pass2(self, writer: _Writer | None, rejected: list[pa.Table]) -> None:
@@ -573,53 +581,6 @@ class _Prepared:
     tks: list[np.ndarray] = field(default_factory=list)
     h: np.ndarray | None = None
     F: np.ndarray | None = None
-
-
-@contextlib.contextmanager
-def _system_allocator() -> Any:
-    """Arrow allocations from the C library's allocator for the duration of a stream run.
-
-    pyarrow's default allocator (mimalloc) keeps freed memory cached per thread; with
-    several threads that cache alone is a large part of a small budget. The system
-    allocator returns it (measured at 2M rows with a 28 MB budget: peak RSS growth
-    75 MB with mimalloc, 44 MB with the system allocator). The previous default is
-    restored afterwards; buffers remember the pool they came from.
-    """
-    previous = pa.default_memory_pool()
-    pa.set_memory_pool(pa.system_memory_pool())
-    _fixed_mmap_threshold()
-    try:
-        yield
-    finally:
-        pa.set_memory_pool(previous)
-
-
-def _fixed_mmap_threshold() -> None:
-    """glibc: serve allocations of 128 KiB and more by ``mmap`` from now on.
-
-    glibc raises its ``mmap`` threshold (up to 32 MiB) each time a large block is freed,
-    after which large temporaries stay in the heap and are not given back; a fixed
-    threshold returns them at once (measured at 2M rows with a 28 MB budget: peak RSS
-    growth of the output pass 60 MB before, 45 MB after). Process-wide and permanent
-    (glibc's own default without the dynamic raise); nothing happens on other C libraries.
-    """
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").mallopt(-3, 128 * 1024)  # M_MMAP_THRESHOLD
-    except (OSError, AttributeError):  # pragma: no cover - not glibc
-        pass
-
-
-def _release_unused() -> None:
-    """Hand freed memory back to the system between phases (peak RSS, not only heap use)."""
-    pa.default_memory_pool().release_unused()
-    try:
-        import ctypes
-
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # pragma: no cover - not glibc
-        pass
 
 
 __all__ += ["RESULT_COLUMNS", "neutralise", "score_and_contributions"]

@@ -312,11 +312,15 @@ def grade_dask_file(
         if src.is_dir() or input_format(src)[0].name == "parquet":  # the bytes decide
             ddf = dd.read_parquet(str(src))
         else:
+            from riskgrade.engine.csv_blocks import compression_of
             from riskgrade.io import _text_types
 
             text = {k: "string" for k in _text_types(model.config)}
-            ddf = dd.read_csv(str(src), dtype=text, blocksize="64MB", encoding="utf-8-sig",
-                              assume_missing=True)
+            # a compressed file cannot be split: one partition (gzip, zstd by their first bytes)
+            codec = compression_of(src)
+            ddf = dd.read_csv(str(src), dtype=text, blocksize=None if codec else "64MB",
+                              compression={"gzip": "gzip", "zstd": "zstd"}.get(codec or ""),
+                              encoding="utf-8-sig", assume_missing=True)
             ddf = ddf.astype({c: object for c in ddf.columns if c in text})
         graded = grade_dask(ddf, model, partitioned_by_unit=partitioned_by_unit)
         frame = graded.compute()

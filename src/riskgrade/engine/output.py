@@ -365,7 +365,8 @@ def _reject(run: _Run, t: pa.Table, sel: np.ndarray, r0: int, rejected: list[pa.
 def _spec(run: _Run, t: pa.Table) -> OutputSpec:
     names = run.catalog.names
     added = [*RESULT_NAMES, *(f"factor_{n}" for n in names), *(f"contrib_{n}" for n in names)]
-    clash = tuple(c for c in added if c in t.column_names)
+    have = set(t.column_names)
+    clash = tuple(c for c in added if c in have)
     if clash:
         warnings.warn(
             f"input already has result column(s) {list(clash)}; they are replaced", DataWarning,

@@ -14,9 +14,7 @@ import hashlib
 import json
 import queue
 import threading
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, Any
 
@@ -28,6 +26,9 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from riskgrade.engine.core import canonical_table
+from riskgrade.engine.csv_blocks import csv_tables, pin_failing
+from riskgrade.engine.pool import Ordered
+from riskgrade.exceptions import InventoryValidationError
 from riskgrade.formats import input_format, read_table, to_arrow
 from riskgrade.formats import neutralise as formats_neutralise
 from riskgrade.formats import unneutralise as formats_unneutralise
@@ -60,10 +61,9 @@ class _Source:
             self.path = Path(source)
             if not self.path.exists():
                 raise FileNotFoundError(f"inventory file not found: {self.path}")
-            form, found = input_format(self.path)  # the file's bytes decide its kind
+            form, _ = input_format(self.path)  # the file's bytes decide its kind
             self.kind = form.name
-            if form.name not in ("csv", "parquet") or found.compression:
-                # workbooks and compressed CSV: read whole, then graded as a table
+            if form.name not in ("csv", "parquet"):  # workbooks: read whole, graded as a table
                 frame = read_table(self.path, config, encoding=encoding)
                 self.table = to_arrow(frame).replace_schema_metadata(None)
                 self.kind = "table"
@@ -95,76 +95,54 @@ class _Source:
             for b in pf.iter_batches(batch_size=rows):
                 yield canonical_table(b, self.mapping, self.config)
             return
-        enc = self.encoding
-        pa_enc = "utf8" if enc.lower().replace("-", "") in ("utf8", "utf8sig") else enc
         types_ = dict(_text_types(self.config))
         types_.update(self.pinned)
-        if pa_enc == "utf8" and self.threads:
-            yield from self._parallel_batches(types_, enc)
-            return
-        yield from self._streaming_batches(types_, enc, pa_enc)
-
-    def _parallel_batches(self, types_: dict[str, pa.DataType], enc: str) -> Iterator[pa.Table]:
-        """UTF-8 CSV: blocks parsed in threads (:mod:`riskgrade.engine.csv_blocks`), renamed there."""
-        from riskgrade.engine.csv_blocks import parallel_csv_tables
-
-        assert self.path is not None
         try:
-            tables = parallel_csv_tables(
-                self.path, block_size=self.block_size, column_types=types_, threads=self.threads,
-                finish=lambda t: canonical_table(t, self.mapping, self.config),
+            tables = csv_tables(
+                self.path, encoding=self.encoding, column_types=types_, block_size=self.block_size,
+                threads=self.threads, finish=lambda t: canonical_table(t, self.mapping, self.config),
             )
-        except pa.ArrowInvalid as err:
-            _read_csv(self.path, enc, self.config)  # raises the file-level failure
-            raise _TypesChanged(str(err)) from None  # pragma: no cover
-        if tables is None:  # no "\n" line end in the first block
-            yield from self._streaming_batches(types_, enc, "utf8")
-            return
+        except (pa.ArrowInvalid, OSError, UnicodeError) as err:
+            self._file_failure(err)
         try:
             yield from tables
         except pa.ArrowInvalid as err:
-            raise _TypesChanged(str(err)) from None
+            raise _TypesChanged(str(err)) from err
+        except (OSError, UnicodeError) as err:  # a corrupt compressed stream, undecodable text
+            self._file_failure(err)
 
-    def _streaming_batches(self, types_: dict[str, pa.DataType], enc: str, pa_enc: str) -> Iterator[pa.Table]:
+    def _file_failure(self, err: BaseException) -> None:
+        """Raise the file-level failure of a file that cannot be parsed (as ``read_inventory``)."""
         assert self.path is not None
-        try:
-            reader = pacsv.open_csv(
-                self.path,
-                read_options=pacsv.ReadOptions(encoding=pa_enc, block_size=self.block_size),
-                convert_options=pacsv.ConvertOptions(column_types=types_, strings_can_be_null=True),
-            )
-        except pa.ArrowInvalid as err:
-            _read_csv(self.path, enc, self.config)  # raises the file-level failure
-            raise _TypesChanged(str(err)) from None  # pragma: no cover
-        for b in _csv_batches(reader):
-            yield canonical_table(b, self.mapping, self.config)
+        _read_csv(self.path, self.encoding, self.config)
+        raise InventoryValidationError(_parse_failure(str(err)), n_rows=0)  # pragma: no cover
 
-    def pin_types(self) -> bool:
-        """After a type change mid-file: read numeric columns as float64 / text from then on."""
+    def pin_types(self, err: BaseException | None = None) -> bool:
+        """After a type change mid-file: pin the failing column to its whole-file type.
+
+        Returns ``True`` when a type was pinned (read again); otherwise raises the
+        file-level failure (a file that cannot be parsed is invalid input).
+        """
         assert self.path is not None and self.kind == "csv"
-        t = _read_csv(self.path, self.encoding, self.config)  # whole-file inference, rare path
-        pinned = {}
-        for name, typ in zip(t.column_names, t.schema.types, strict=True):
-            if not pa.types.is_string(typ):
-                pinned[name] = typ
-        changed = pinned != self.pinned
-        self.pinned = pinned
-        return changed
+        cause = err.__cause__ if err is not None and err.__cause__ is not None else err
+        if cause is not None:
+            try:
+                if pin_failing(self.path, self.encoding, cause, self.pinned):
+                    return True
+            except (pa.ArrowInvalid, OSError, UnicodeError):
+                pass
+        self._file_failure(cause if cause is not None else _TypesChanged("type change"))
+        return False  # pragma: no cover - _file_failure raises
+
+
+def _parse_failure(message: str) -> pd.DataFrame:
+    return pd.DataFrame({"row": pd.array([pd.NA], dtype="Int64"), "risk_point_id": [None], "column": [""],
+                         "value": [None], "reason": ["wrong_type"],
+                         "message": [f"cannot parse CSV: {message}"]})
 
 
 class _TypesChanged(Exception):
     """The streaming CSV reader met a value that does not fit the inferred type."""
-
-
-def _csv_batches(reader: Any) -> Iterator[pa.RecordBatch]:
-    while True:
-        try:
-            b = reader.read_next_batch()
-        except StopIteration:
-            return
-        except pa.ArrowInvalid as err:
-            raise _TypesChanged(str(err)) from None
-        yield b
 
 
 def _input_hash(source: _Source) -> tuple[Callable[[], str | None], threading.Thread | None]:
@@ -342,50 +320,6 @@ def prefetch(items: Iterable[Any], depth: int = 1) -> Iterator[Any]:
         with contextlib.suppress(queue.Empty):
             while True:
                 q.get_nowait()
-
-
-class Ordered:
-    """A bounded pool whose results come back in submission order.
-
-    At most ``threads + 1`` jobs are in flight: :meth:`submit` returns the results that
-    had to be collected to make room (oldest first), so memory stays bounded and the
-    caller consumes results in input order. With ``threads=0`` jobs run inline.
-    """
-
-    def __init__(self, threads: int) -> None:
-        self.threads = max(0, threads)
-        self.pool = ThreadPoolExecutor(max_workers=self.threads) if self.threads else None
-        self.pending: deque = deque()
-
-    def submit(self, fn: Callable[..., Any], *args: Any) -> list[Any]:
-        """Start ``fn(*args)``; return the results collected to stay within the bound."""
-        if self.pool is None:
-            return [fn(*args)]
-        self.pending.append(self.pool.submit(fn, *args))
-        out = []
-        while len(self.pending) > self.threads:
-            out.append(self.pending.popleft().result())
-        return out
-
-    def drain(self) -> list[Any]:
-        """Wait for every pending job; their results in order."""
-        out = []
-        while self.pending:
-            out.append(self.pending.popleft().result())
-        return out
-
-    def close(self) -> None:
-        """Shut the pool down (after :meth:`drain` or :meth:`abort`)."""
-        if self.pool is not None:
-            self.pool.shutdown()
-
-    def abort(self) -> None:
-        """Drop pending jobs (after an error or an interrupt); running ones finish unseen."""
-        for f in self.pending:
-            f.cancel()
-        self.pending.clear()
-        if self.pool is not None:
-            self.pool.shutdown(wait=False, cancel_futures=True)
 
 
 # ---------------------------------------------------------------------------------- writers

@@ -38,16 +38,15 @@ def check_outputs(*paths: str | None) -> None:
 def graded_in_memory(input_path: str, output: str) -> bool:
     """Whether a file must be graded on the in-memory path.
 
-    The batch engines read and write CSV and Parquet only: workbooks and compressed
-    CSV are read whole.
+    The batch engines read and write CSV (plain or compressed) and Parquet only:
+    workbooks are read whole.
     """
     if output != "-" and not output_format(output).engine_output:
         return True
     p = Path(input_path)
     if not p.is_file():
         return False
-    form, found = input_format(p)
-    return not form.engine_input or found.compression is not None
+    return not input_format(p)[0].engine_input
 
 
 def write_stdout_csv(data: Any) -> None:

@@ -54,17 +54,23 @@ def atomic_path(target: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; rename it into place on success.
 
     On any exception (including ``KeyboardInterrupt``) the temporary file is removed
-    and ``target`` is left as it was.
+    and ``target`` is left as it was. Inside :func:`riskgrade.outputs.together` the
+    rename waits for the end of that block (every output of a run, or none). The
+    temporary name carries the process id (:func:`riskgrade.outputs.run_marker`), so
+    one left by a killed run is removed by the next (:func:`riskgrade.outputs.clean_stale`).
     """
+    from riskgrade.outputs import defer, run_marker
+
     target = Path(target)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.{run_marker()}.", suffix=".tmp", dir=target.parent)
     os.close(fd)
     tmp_path = Path(tmp)
     os.chmod(tmp_path, 0o666 & ~_UMASK)
     try:
         yield tmp_path
-        os.replace(tmp_path, target)
+        if not defer(tmp_path, target):
+            os.replace(tmp_path, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             tmp_path.unlink()
@@ -77,9 +83,13 @@ def detect_encoding(path: str | Path, sample: int = 1 << 20, *, compression: str
     A byte-order mark decides at once (UTF-8 or UTF-16); otherwise the first MiB is
     decoded as UTF-8 (a character cut at the end of the sample is allowed) and
     GB18030 — a superset of GBK and GB2312, which Excel writes on Chinese systems —
-    is chosen when that fails. ``compression`` (``"gzip"``, ``"zstd"``, ``"bz2"``)
-    looks at the decompressed bytes.
+    is chosen when that fails. A gzip- or zstd-compressed file is looked at decompressed
+    (``compression``, or detected from the first bytes when omitted).
     """
+    if compression is None:
+        with open(path, "rb") as fh:
+            magic = fh.read(4)
+        compression = next((c for m, c in _COMPRESSED if magic.startswith(m)), None)
     if compression:
         import pyarrow as pa
 
@@ -110,7 +120,7 @@ class Sniffed:
         ``"csv"``, ``"parquet"``, ``"xlsx"`` or ``"xls"`` when riskgrade can read the
         file, else ``None``.
     compression : str or None
-        ``"gzip"``, ``"zstd"`` or ``"bz2"`` for a compressed CSV.
+        ``"gzip"`` or ``"zstd"`` for a compressed CSV.
     what : str
         The file in words, for messages.
     """
@@ -131,8 +141,9 @@ _MAGIC: tuple[tuple[bytes, str], ...] = (
     (b"\x7fELF", "an executable program"),
     (b"MZ", "a Windows program"),
     (b"{\\rtf", "an RTF document"),
+    (b"BZh", "a bzip2-compressed file (riskgrade reads gzip- and zstd-compressed CSV)"),
 )
-_COMPRESSED = ((b"\x1f\x8b", "gzip"), (b"\x28\xb5\x2f\xfd", "zstd"), (b"BZh", "bz2"))
+_COMPRESSED = ((b"\x1f\x8b", "gzip"), (b"\x28\xb5\x2f\xfd", "zstd"))
 
 
 def sniff(path: str | Path) -> Sniffed:
