@@ -93,8 +93,11 @@ def detect_encoding(path: str | Path, sample: int = 1 << 20, *, compression: str
     if compression:
         import pyarrow as pa
 
-        with pa.input_stream(str(path), compression=compression) as fh:
-            head = fh.read(sample)
+        try:
+            with pa.input_stream(str(path), compression=compression) as fh:
+                head = fh.read(sample)
+        except OSError:  # a damaged compressed file: the reader reports it
+            return "utf-8"
     else:
         with open(path, "rb") as fh:
             head = fh.read(sample)
