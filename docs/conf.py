@@ -1,7 +1,9 @@
 """Sphinx configuration of the riskgrade documentation.
 
 Build: ``sphinx-build -W -b html docs docs/_build/html`` (warnings are errors).
-Notebooks are rendered without execution; CI runs them separately with nbmake.
+Notebooks are stored without outputs and executed by the build (myst-nb), so their pages show
+tables and plots; CI also runs them with nbmake. Measured: the build takes 70 s without and
+164 s with the six notebooks executed (2-core machine under load; 17 s vs 42 s of CPU).
 """
 
 from __future__ import annotations
@@ -38,8 +40,10 @@ exclude_patterns = ["_build", "**.ipynb_checkpoints", "Thumbs.db", ".DS_Store"]
 myst_enable_extensions = ["dollarmath", "amsmath", "deflist", "colon_fence"]
 myst_heading_anchors = 3
 
-# notebooks are executed in CI by nbmake, not here
-nb_execution_mode = "off"
+# notebooks are executed by the build (their pages show outputs); an error in one fails the build
+nb_execution_mode = "force"
+nb_execution_timeout = 600
+nb_execution_raise_on_error = True
 
 # autodoc + numpydoc
 autodoc_typehints = "none"

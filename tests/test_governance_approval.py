@@ -84,10 +84,16 @@ def test_override_sets_final_level_and_is_logged():
     assert OK in e.reason
 
 
-@pytest.mark.parametrize("just", ["", "   ", "too short"])
+@pytest.mark.parametrize("just", ["", "   ", "too short", "理由不足", "  理由  "])
 def test_justification_is_mandatory(just):
     with pytest.raises(ValidationError, match="justification"):
         ov("r05", 2, justification=just)
+
+
+@pytest.mark.parametrize("just", ["经领导班子研究", "涉及资金量大", "reason ok!", "资金量大ab"])
+def test_chinese_justification_counts_by_display_width(just):
+    """Seven (or five) Chinese characters take as much room as ten Latin letters."""
+    assert ov("r05", 2, justification=just).justification == just
 
 
 def test_expiry_must_follow_approval():

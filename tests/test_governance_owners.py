@@ -77,10 +77,11 @@ def test_missing_owners_are_findings_error_at_level_one_warning_below():
     f = a.findings
     assert set(f["reason"]) == {"missing_owner"}
     err = f[f["severity"] == "error"]
-    # a: u2 has no principal leader (overall); e: a unit risk without division has no leader in charge
+    # a: u2 has no principal leader (overall); e: a unit risk's leader in charge comes from the
+    # units table, which names none here
     assert set(zip(err["risk_point_id"], err["column"], strict=True)) == {
         ("a", "unit_id"),
-        ("e", "division_id"),
+        ("e", "unit_id"),
     }
     assert "no overall owner" in err[err["risk_point_id"] == "a"]["message"].iloc[0]
     warn = f[f["severity"] == "warning"]
@@ -161,3 +162,22 @@ def test_every_point_gets_every_responsibility_once_and_order_is_irrelevant(leve
     b = go(g.sample(frac=1, random_state=seed))
     pd.testing.assert_frame_equal(a.owners, b.owners)
     pd.testing.assert_frame_equal(a.findings, b.findings)
+
+
+def test_unit_level_point_gets_unit_leaders_and_no_division_head():
+    """Section 7: a unit-level point's 主要领导 and 分管负责人 come from the unit table."""
+    units = UNITS.assign(leader_in_charge=["Deputy Ma", None])
+    g = pts(level=[1, 2, 3, 1, 2])
+    a = assign_owners(g, units=units, divisions=DIVS, posts=POSTS)
+    w = a.wide().set_index("risk_point_id")
+    assert w.loc["e", ["overall", "leadership", "direct"]].tolist()[0] == "Deputy Ma"  # level 2: in charge
+    o = a.owners[a.owners["risk_point_id"] == "e"]
+    assert "division_head" not in set(o["org_role"])  # no division at unit level: not applicable
+    assert a.findings.empty
+    g1 = pts()
+    w1 = assign_owners(g1, units=units, divisions=DIVS, posts=POSTS).wide().set_index("risk_point_id")
+    assert w1.loc["e", ["overall", "leadership", "direct"]].tolist() == [
+        "Director Li",
+        "Deputy Ma",
+        "Director Li",
+    ]

@@ -16,6 +16,10 @@ from pathlib import Path
 from typing import TextIO
 
 from riskgrade._version import __version__
+from riskgrade.commands.cycle import COMMANDS as CYCLE_COMMANDS
+from riskgrade.commands.cycle import add_parsers as add_cycle_parsers
+from riskgrade.commands.cycle import add_report_options
+from riskgrade.commands.cycle import run as run_cycle_command
 
 __all__ = ["EXIT_INVALID", "EXIT_OK", "EXIT_POLICY", "EXIT_UNEXPECTED", "EXIT_USAGE", "main"]
 
@@ -115,11 +119,13 @@ def _parser() -> argparse.ArgumentParser:
 
     r = sub.add_parser("report", help="self-contained HTML report of a graded file (approval meeting)")
     r.add_argument("graded", help="graded file written by 'riskgrade score' (.csv or .parquet)")
-    r.add_argument("-o", "--output", required=True, help="HTML file to write")
+    r.add_argument("-o", "--output", required=True, help="HTML file to write (.pdf: A4 print via Chromium)")
     r.add_argument("--lang", choices=("zh", "en"), default=None, help="language (default: zh if Chinese)")
     r.add_argument("--audit", help="audit file written by 'riskgrade score --audit'")
     r.add_argument("-m", "--model", help="model card (.json) to document the weights")
     r.add_argument("--title", help="report title")
+    add_report_options(r)
+    add_cycle_parsers(sub)
     return p
 
 
@@ -183,6 +189,8 @@ def _main(argv: Sequence[str] | None = None) -> int:
             return _flushed(_schema(args))
         if args.command == "ahp":
             return _flushed(_ahp(args))
+        if args.command in CYCLE_COMMANDS:
+            return run_cycle_command(args, err)
         if args.command == "report":
             from riskgrade.report import run_report_command
 
@@ -207,6 +215,9 @@ def _main(argv: Sequence[str] | None = None) -> int:
         return EXIT_INVALID
     except FileNotFoundError as e:
         print(f"riskgrade: {e}", file=err)
+        return EXIT_INVALID
+    except UnicodeDecodeError as e:
+        print(f"riskgrade: the file is not text in a known encoding ({e}); nothing written", file=err)
         return EXIT_INVALID
     except PolicyError as e:
         print(f"riskgrade: policy cannot be met: {e}", file=err)

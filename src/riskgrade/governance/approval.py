@@ -40,11 +40,18 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from riskgrade.exceptions import PolicyError
 from riskgrade.governance.auditlog import AuditLog
 from riskgrade.governance.findings import findings_frame, raise_if_findings
-from riskgrade.governance.graded import as_frame, require_columns
+from riskgrade.governance.graded import as_frame, display_width, require_columns
 from riskgrade.grading import AUDIT_COLUMNS, unit_caps
 from riskgrade.results import GradingResult
 
-__all__ = ["APPROVAL_COLUMNS", "Override", "apply_overrides", "override_audit", "overrides_from_frame"]
+__all__ = [
+    "APPROVAL_COLUMNS",
+    "MIN_JUSTIFICATION_WIDTH",
+    "Override",
+    "apply_overrides",
+    "override_audit",
+    "overrides_from_frame",
+]
 
 #: Columns of the table returned by :func:`apply_overrides`.
 APPROVAL_COLUMNS = [
@@ -63,6 +70,10 @@ APPROVAL_COLUMNS = [
 ]
 
 
+#: Smallest display width of a justification (see :class:`Override`).
+MIN_JUSTIFICATION_WIDTH = 10
+
+
 class Override(BaseModel):
     """A final level set by the approving body.
 
@@ -73,7 +84,10 @@ class Override(BaseModel):
     level : {1, 2, 3}
         The final level.
     justification : str
-        Why (mandatory, at least 10 characters).
+        Why (mandatory): at least 10 columns of display width, where a wide
+        character (Chinese, Japanese, Korean, full-width forms) counts 2 and any other
+        character 1 (Unicode East Asian Width W/F), so five Chinese characters suffice
+        where ten Latin letters are needed. White space at the ends does not count.
     approver : str
         Who approved (person or body, e.g. the unit's leading group).
     approved_on : date
@@ -98,8 +112,11 @@ class Override(BaseModel):
     @field_validator("justification")
     @classmethod
     def _justified(cls, v: str) -> str:
-        if len(v.strip()) < 10:
-            raise ValueError("a justification of at least 10 characters is mandatory")
+        if display_width(v.strip()) < MIN_JUSTIFICATION_WIDTH:
+            raise ValueError(
+                f"a justification of at least {MIN_JUSTIFICATION_WIDTH} columns of display width "
+                "(10 Latin letters or 5 Chinese characters) is mandatory"
+            )
         return v
 
     @model_validator(mode="after")

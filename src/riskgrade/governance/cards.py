@@ -37,7 +37,20 @@ referral) when the subject had a card in the ``repeat_days`` before (a repeat), 
 open card of the ``history`` whose response deadline has passed produces an escalation
 card of the next step. Response deadlines default to 7, 10 and 15 days for the three
 cards (Danfeng County practice: reminder 7 days, enquiry 10, admonition 15) and 15 days
-for a referral; all are configurable in :class:`CardPolicy`.
+for a referral; all are configurable in :class:`CardPolicy`. Each card carries its
+follow-up action (section 12: "做好谈话、函询、诫勉..."): reminder 谈话提醒, warning 函询,
+correction 诫勉谈话, referral 移送审查.
+
+Signal types are read by :func:`~riskgrade.governance.signals.prepare_signals`: Chinese
+names (信访, 审计发现, 巡察, 效能监察, ...) map to the canonical types, and a type nobody
+knows is an error, never silently left out.
+
+**Re-runs.** A card's id is made of the issue date, the subject and the card type, so the
+same inputs on the same day give the same ids; a card whose id is already in the
+``history`` is not issued again. A subject none of whose signals is dated after its last
+card (in the ``history``) gets no new card: the signals were seen by that card, which is
+followed up through its deadline (an unanswered card is escalated once its deadline has
+passed, not at every run).
 """
 
 from __future__ import annotations
@@ -52,7 +65,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from riskgrade.governance.auditlog import AuditLog
 from riskgrade.governance.findings import findings_frame, raise_if_findings
-from riskgrade.governance.graded import is_missing, missing_mask, require_columns, to_dates
+from riskgrade.governance.graded import is_missing, missing_mask, require_columns
+from riskgrade.governance.signals import prepare_signals
 from riskgrade.governance.warning_rules import (
     DEFAULT_CARD_RULES,
     CombinationRule,
@@ -88,7 +102,16 @@ CARD_COLUMNS = [
     "escalation",
     "escalated_from",
     "status",
+    "follow_up",
 ]
+
+#: Follow-up action of each card (section 12: 谈话、函询、诫勉、督查、督办、通报).
+DEFAULT_FOLLOW_UP: dict[str, str] = {
+    "reminder": "谈话提醒",
+    "warning": "函询",
+    "correction": "诫勉谈话",
+    "referral": "移送审查",
+}
 
 
 class CardPolicy(BaseModel):
@@ -101,6 +124,12 @@ class CardPolicy(BaseModel):
     repeat_days : int
         A new card for a subject with a card issued in this many days before is
         escalated one step.
+    follow_up : dict of str to str
+        Follow-up action by card type (default: reminder 谈话提醒, warning 函询,
+        correction 诫勉谈话, referral 移送审查).
+    signal_aliases : dict of str to str
+        Further words for signal types, ``{word: canonical type}`` (the built-in ones
+        are :data:`~riskgrade.governance.signals.SIGNAL_ALIASES`).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -109,56 +138,24 @@ class CardPolicy(BaseModel):
         default_factory=lambda: {"reminder": 7, "warning": 10, "correction": 15, "referral": 15}
     )
     repeat_days: int = Field(default=180, ge=0)
+    follow_up: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_FOLLOW_UP))
+    signal_aliases: dict[str, str] = Field(default_factory=dict)
 
     @model_validator(mode="after")
     def _check(self) -> CardPolicy:
         if set(self.deadlines) != set(CARD_TYPES):
             raise ValueError(f"deadlines must have exactly the keys {list(CARD_TYPES)}")
+        if set(self.follow_up) != set(CARD_TYPES):
+            raise ValueError(f"follow_up must have exactly the keys {list(CARD_TYPES)}")
         bad = {k: v for k, v in self.deadlines.items() if v < 1}
         if bad:
             raise ValueError(f"deadlines must be at least 1 day, got {bad}")
         return self
 
 
-def _signals(signals: pd.DataFrame) -> pd.DataFrame:
-    require_columns(signals, ["subject_kind", "subject_id", "signal_type", "date"], table="signals")
-    s = signals.reset_index(drop=True).copy()
-    d = to_dates(s["date"])
-    cnt = pd.to_numeric(s["count"], errors="coerce") if "count" in s else pd.Series(1, index=s.index)
-    checks = [
-        *(
-            (missing_mask(s[c]), c, "missing_value", f"{c} must not be empty")
-            for c in ("subject_kind", "subject_id", "signal_type")
-        ),
-        (d.isna().to_numpy(), "date", "invalid_date", "date must be a date"),
-        (
-            (cnt.isna() | (cnt < 0) | (cnt != np.floor(cnt))).to_numpy(dtype=bool),
-            "count",
-            "invalid_count",
-            "count must be a non-negative integer",
-        ),
-    ]
-    fails = [
-        {
-            "row": int(i),
-            "column": col,
-            "value": (cnt if col == "count" else s[col]).iloc[i],
-            "reason": reason,
-            "message": msg,
-            "table": "signals",
-        }
-        for mask, col, reason, msg in checks
-        for i in np.flatnonzero(mask)
-    ]
-    if fails:
-        raise_if_findings(findings_frame(fails), n_rows=len(s))
-    s["date"] = d.dt.normalize()
-    s["count"] = cnt.astype("int64")
-    for c in ("subject_kind", "subject_id", "signal_type"):
-        s[c] = s[c].astype(str)
-    if "unit_id" not in s:
-        s["unit_id"] = None
-    return s
+def _signals(signals: pd.DataFrame, rules: Sequence[Any], policy: CardPolicy) -> pd.DataFrame:
+    known = {t for r in rules for t in (r.signal_types or ())}
+    return prepare_signals(signals, known=known, aliases=policy.signal_aliases, on_unknown="raise")[0]
 
 
 def _step(card: str, n: int = 1) -> str:
@@ -220,7 +217,7 @@ def issue_cards(
     names = [r.name for r in rules]
     if len(set(names)) != len(names):
         raise ValueError(f"rule names must be unique, got {names}")
-    s = _signals(signals)
+    s = _signals(signals, rules, policy)
     end = pd.Timestamp(as_of)
     s = s[s["date"] <= end]
     base = None
@@ -250,8 +247,12 @@ def issue_cards(
         for w in sorted({r.window_days for r in rules})
     }
     hist = _history(history)
+    seen = _last_card_dates(hist, end)
+    latest = s.groupby(["subject_kind", "subject_id"])["date"].max().to_dict()
     rows: list[dict[str, Any]] = []
     for k in sorted(fired):
+        if k in seen and not latest.get(k, end) > seen[k]:
+            continue  # nothing new since the subject's last card: that card's deadline runs
         lst = fired[k]
         card = max((r.card for r, _ in lst), key=CARD_TYPES.index)
         trig = [w for _, w in lst]
@@ -310,6 +311,8 @@ def issue_cards(
             )
     out = pd.DataFrame(rows, columns=CARD_COLUMNS)
     out = _dedupe(out)
+    if hist is not None:
+        out = out[~out["card_id"].isin(set(hist["card_id"]))].reset_index(drop=True)
     if log is not None:
         for rec in out.itertuples(index=False):
             log.append(
@@ -351,6 +354,7 @@ def _card(
         "escalation": escalation,
         "escalated_from": prev,
         "status": "open",
+        "follow_up": policy.follow_up[card],
     }
 
 
@@ -377,6 +381,14 @@ def _dedupe(out: pd.DataFrame) -> pd.DataFrame:
     res = pd.concat([single, pd.DataFrame(merged)]) if merged else single
     res = res.drop(columns="_sev")
     return res.sort_values(key, kind="stable").reset_index(drop=True)[CARD_COLUMNS]
+
+
+def _last_card_dates(hist: pd.DataFrame | None, end: pd.Timestamp) -> dict[tuple, pd.Timestamp]:
+    """Issue date of each subject's last card on or before ``end``."""
+    if hist is None:
+        return {}
+    h = hist[hist["issue_date"] <= end]
+    return h.groupby(["subject_kind", "subject_id"])["issue_date"].max().to_dict()
 
 
 def _history(history: pd.DataFrame | None) -> pd.DataFrame | None:

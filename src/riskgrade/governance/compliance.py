@@ -5,6 +5,11 @@ and assessment of leading groups. :func:`compliance_summary` gives, per unit, th
 figures such an inspection looks at: the level-one share against the cap (section 6),
 level-one points without complete owners or without measures (section 7), open and
 overdue warning cards (section 12) and the date of the last assessment (section 13).
+
+Section 13 asks for the risks to be re-assessed "以年度为周期" (on a yearly cycle): an
+assessment is ``stale`` when it is older than ``max_age_months`` (12) calendar months on
+``as_of`` — assessed on 2023-06-01, it is still current on 2024-06-01 and stale from
+2024-06-02 (for 29 February, the anniversary is 28 February).
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ def compliance_summary(
     cards: pd.DataFrame | None = None,
     level_column: str = "level",
     max_share: float = 0.10,
+    max_age_months: int = 12,
 ) -> pd.DataFrame:
     """Compliance figures per unit.
 
@@ -56,6 +62,8 @@ def compliance_summary(
         Level column (``"level_final"`` after overrides).
     max_share : float
         Level-one share for the cap when the frame has no ``quota_cap``.
+    max_age_months : int
+        An assessment older than this many months on ``as_of`` is ``stale``.
 
     Returns
     -------
@@ -63,7 +71,8 @@ def compliance_summary(
         Indexed by ``unit_id`` (sorted): ``n_points``, ``level_1``, ``share_level_1``,
         ``cap``, ``within_cap``, ``level_1_without_owners``,
         ``level_1_without_measures``, ``open_cards``, ``overdue_cards``,
-        ``last_assessed_on``. Counts whose input was not given are ``<NA>``.
+        ``last_assessed_on``, ``assessment_stale``. Counts whose input was not given
+        are ``<NA>`` (``assessment_stale`` too, without a date).
     """
     frame = as_frame(graded)
     require_columns(frame, ["unit_id", level_column], table="graded")
@@ -123,5 +132,13 @@ def compliance_summary(
         out["last_assessed_on"] = assessed_on
     else:
         out["last_assessed_on"] = pd.Series(dict(assessed_on)).reindex(out.index).astype(object)
+    limit = (pd.Timestamp(as_of) - pd.DateOffset(months=max_age_months)).date()
+    out["assessment_stale"] = pd.array(
+        [
+            None if v is None or pd.isna(v) else pd.Timestamp(v).date() < limit
+            for v in out["last_assessed_on"]
+        ],
+        dtype="boolean",
+    )
     out.index.name = "unit_id"
     return out

@@ -11,18 +11,29 @@ smallest number) and the count of points at each level. :func:`public_export` pr
 the publishable table: an allow-list of columns (:class:`DisclosurePolicy`) minus the
 fields the policy marks confidential, without the rows flagged confidential, with the
 measures of each point summarised by category.
+
+The export fails closed. The row flag is found under any of its usual headers (是否涉密,
+涉密, 密级, 保密, confidential, secret, in any width or spacing) and read by
+:func:`~riskgrade.governance.confidentiality.withheld_rows`: a value it cannot read, or an
+empty flag cell, stops the export with every such row named, rather than publishing or
+silently dropping rows. Flag columns are never published, nor any column named in
+``confidential`` (whether written as the canonical name or as the file's header).
 """
 
 from __future__ import annotations
 
+from typing import Literal
+
 import pandas as pd
 from pydantic import BaseModel, ConfigDict
 
+from riskgrade.governance.confidentiality import flag_columns, withheld_rows
 from riskgrade.governance.controls import MEASURE_CATEGORIES, validate_measures
 from riskgrade.governance.graded import as_frame, require_columns
 from riskgrade.results import GradingResult
+from riskgrade.schema import canonical_columns
 
-__all__ = ["DisclosurePolicy", "public_export", "rollup_levels"]
+__all__ = ["MEASURE_LABELS", "DisclosurePolicy", "label_export", "public_export", "rollup_levels"]
 
 
 def rollup_levels(
@@ -88,7 +99,11 @@ class DisclosurePolicy(BaseModel):
     confidential : tuple of str
         Columns never published, even if listed in ``columns``.
     confidential_flag : str
-        Column marking rows that must not be published (truthy = withheld).
+        A further header marking rows that must not be published, besides the usual
+        ones (see :mod:`riskgrade.governance.confidentiality`).
+    on_empty : {"raise", "withhold"}
+        An empty flag cell stops the export (default) or withholds the row; it never
+        publishes the row.
     level_column : str
         Level column published as ``level``.
     """
@@ -112,6 +127,7 @@ class DisclosurePolicy(BaseModel):
     )
     confidential: tuple[str, ...] = ()
     confidential_flag: str = "confidential"
+    on_empty: Literal["raise", "withhold"] = "raise"
     level_column: str = "level"
 
 
@@ -120,6 +136,7 @@ def public_export(
     measures: pd.DataFrame | None = None,
     *,
     policy: DisclosurePolicy | None = None,
+    lang: Literal["zh", "en"] | None = None,
 ) -> pd.DataFrame:
     """The publishable power list and flow steps with levels and measures.
 
@@ -132,19 +149,28 @@ def public_export(
         column of the measures, else their ids, joined by semicolons, cancelled ones left out).
     policy : DisclosurePolicy, optional
         Allow-list, confidential fields and the row flag.
+    lang : {"zh", "en"}, optional
+        Label headers and values in this language (``"zh"``: 风险点编号, 一级, 岗位, ...);
+        default: canonical names and codes.
 
     Returns
     -------
     pandas.DataFrame
         Sorted by ``power_item_id``, ``flow_step_id``, ``risk_point_id`` (those present),
         with only the allowed, non-confidential columns.
+
+    Raises
+    ------
+    InventoryValidationError
+        When a flag cell cannot be read (or is empty, with ``on_empty="raise"``); all
+        such cells are listed with their file rows.
     """
     policy = policy or DisclosurePolicy()
-    frame = as_frame(graded).copy()
+    frame = as_frame(graded)
     require_columns(frame, [policy.level_column], table="graded")
-    if policy.confidential_flag in frame.columns:
-        flag = frame[policy.confidential_flag].fillna(False).astype(bool)
-        frame = frame[~flag.to_numpy()]
+    withheld = withheld_rows(frame, extra_headers=(policy.confidential_flag,), on_empty=policy.on_empty)
+    flags = set(flag_columns(list(frame.columns), (policy.confidential_flag,)))
+    frame = frame[~withheld].copy()
     frame["level"] = frame[policy.level_column].astype("int64")
     if measures is not None:
         m = validate_measures(measures)
@@ -156,9 +182,35 @@ def public_export(
         rids = frame["risk_point_id"].astype(str).to_numpy()
         for c in MEASURE_CATEGORIES:
             frame[f"measures_{c}"] = ["; ".join(acc[c].get(r, ())) for r in rids]
-    cols = [c for c in policy.columns if c in frame.columns and c not in policy.confidential]
+    secret = set(policy.confidential) | set(canonical_columns(policy.confidential))
+    cols = [c for c in policy.columns if c in frame.columns and c not in secret and c not in flags]
     keys = [k for k in ("power_item_id", "flow_step_id", "risk_point_id") if k in cols]
     out = frame[cols]
     if keys:
         out = out.sort_values(keys, kind="stable")
-    return out.reset_index(drop=True)
+    out = out.reset_index(drop=True)
+    if lang is not None:
+        out = label_export(out, lang)
+    return out
+
+
+def label_export(frame: pd.DataFrame, lang: Literal["zh", "en"] = "zh") -> pd.DataFrame:
+    """Headers and enumerated values of an export in ``lang`` (levels as 一级/二级/三级)."""
+    from riskgrade.i18n import label_columns
+
+    out = label_columns(frame, lang)
+    names = {f"measures_{c}": MEASURE_LABELS[c] for c in MEASURE_CATEGORIES}
+    out.columns = [
+        names[c][0 if lang == "zh" else 1] if c in names else out.columns[i]
+        for i, c in enumerate(frame.columns)
+    ]
+    return out
+
+
+#: Labels of the four measure categories of section 7 (zh, en).
+MEASURE_LABELS: dict[str, tuple[str, str]] = {
+    "business_process": ("防控措施（业务制度和流程）", "measures: business rules and process"),
+    "personnel": ("防控措施（选人用人和管理）", "measures: personnel"),
+    "ideology_ethics": ("防控措施（思想道德）", "measures: ideology and ethics"),
+    "supervision_accountability": ("防控措施（监督问责）", "measures: supervision and accountability"),
+}

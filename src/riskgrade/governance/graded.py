@@ -7,6 +7,7 @@ checks the columns it needs, naming every missing one at once.
 
 from __future__ import annotations
 
+import unicodedata
 import warnings
 from collections.abc import Sequence
 from typing import Any
@@ -17,7 +18,7 @@ import pandas as pd
 from riskgrade.governance.findings import findings_frame, raise_if_findings
 from riskgrade.results import GradingResult
 
-__all__ = ["LEVELS", "as_frame", "is_missing", "missing_mask", "require_columns", "to_dates"]
+__all__ = ["LEVELS", "as_frame", "display_width", "is_missing", "missing_mask", "require_columns", "to_dates"]
 
 #: The three levels, 1 highest.
 LEVELS = (1, 2, 3)
@@ -119,3 +120,22 @@ def to_dates(values: pd.Series) -> pd.Series:
             warnings.simplefilter("ignore", UserWarning)
             d[retry] = pd.to_datetime(values[retry], errors="coerce", format="mixed")
     return d
+
+
+def display_width(text: str) -> int:
+    """Columns a text takes in a fixed-width display: wide and full-width characters count 2.
+
+    Characters of Unicode East Asian Width ``W`` or ``F`` (Chinese characters, full-width
+    letters and punctuation) count 2, combining marks 0, everything else 1.
+
+    Examples
+    --------
+    >>> display_width("abc"), display_width("调整理由"), display_width("A级，")
+    (3, 8, 5)
+    """
+    w = 0
+    for ch in text:
+        if unicodedata.combining(ch):
+            continue
+        w += 2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1
+    return w

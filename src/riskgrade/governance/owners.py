@@ -9,7 +9,8 @@ analogy" (对一级风险点的防控，由单位主要领导负总责，分管�
 
 The organisation is given as three tables:
 
-* ``units``: ``unit_id``, ``principal_leader`` (主要领导);
+* ``units``: ``unit_id``, ``principal_leader`` (主要领导) and, optionally,
+  ``leader_in_charge`` (the unit leader in charge of unit-level matters, 分管负责人);
 * ``divisions``: ``division_id``, ``leader_in_charge`` (the unit leader in charge of the
   division, 分管负责人) and, optionally, ``division_head`` (处/科室负责人);
 * ``posts``: ``post_id``, ``holder`` (the person in the post, 本人).
@@ -25,7 +26,12 @@ The organisation is given as three tables:
 
 The *direct party* depends on the scope of the risk point: the post holder for a post
 risk, the division head for a division risk, the principal leader for a unit risk
-(``direct_by_scope``). Both tables are configurable. A level-one point without a named
+(``direct_by_scope``). Both tables are configurable.
+
+**Unit-level points.** A point of scope ``unit`` belongs to no division: its leader in
+charge is the ``leader_in_charge`` of the units table, and the division head's
+responsibility does not apply to it (no owner row, no finding). A missing owner is thus
+reported only where the tables truly lack the person. A level-one point without a named
 person for every responsibility is an ``"error"`` finding; at levels 2 and 3 a missing
 person is a ``"warning"``.
 """
@@ -275,20 +281,35 @@ def assign_owners(
     default_direct = mapping.direct_by_scope[mapping.default_scope]
     direct = np.array([mapping.direct_by_scope.get(str(sc), default_direct) for sc in scopes], dtype=object)
     chunks = []
+    unit_lic = _lookup(units, "units", "unit_id", "leader_in_charge", failures)
+    if failures:
+        raise_if_findings(findings_frame(failures))
+    at_unit = np.array([str(sc) == "unit" for sc in scopes], dtype=bool)
     for lev in (1, 2, 3):
-        sel = np.flatnonzero(levels == lev)
-        if not len(sel):
+        sel_all = np.flatnonzero(levels == lev)
+        if not len(sel_all):
             continue
         for ro, (resp, role) in enumerate(mapping.levels[lev].items()):
-            roles = direct[sel] if role == "direct" else np.full(len(sel), role, dtype=object)
+            roles_all = direct[sel_all] if role == "direct" else np.full(len(sel_all), role, dtype=object)
+            keep = ~(at_unit[sel_all] & (roles_all == "division_head"))  # no division at unit level
+            sel, roles = sel_all[keep], roles_all[keep]
             org_id = np.empty(len(sel), dtype=object)
             person = np.empty(len(sel), dtype=object)
             for r in np.unique(roles.astype(str)):
                 m = roles == r
                 ids = keys[ORG_ROLES[r][1]][sel[m]]
-                org_id[m] = ids
                 look = people[r]
-                person[m] = [None if i is None else look.get(i) for i in ids]
+                if r == "leader_in_charge":
+                    u = at_unit[sel[m]]
+                    ids = np.where(u, keys["unit_id"][sel[m]], ids)
+                    found = [
+                        None if i is None else (unit_lic.get(i) if ui else look.get(i))
+                        for i, ui in zip(ids, u, strict=True)
+                    ]
+                else:
+                    found = [None if i is None else look.get(i) for i in ids]
+                org_id[m] = ids
+                person[m] = found
             chunks.append(
                 pd.DataFrame(
                     {
@@ -309,13 +330,15 @@ def assign_owners(
     else:
         owners = pd.DataFrame(columns=[*OWNER_COLUMNS, "_pos", "_ro"])
     owners["missing"] = owners["person"].isna().to_numpy(dtype=bool)
+    unit_rids = set(rids[at_unit].tolist())
     for rec in owners[owners["missing"]].itertuples(index=False):
-        key_col = ORG_ROLES[rec.org_role][1]
+        tbl, key_col, pcol = ORG_ROLES[rec.org_role]
+        if rec.org_role == "leader_in_charge" and rec.risk_point_id in unit_rids:
+            tbl, key_col = "units", "unit_id"
         why = (
             f"no {key_col} on the risk point"
             if is_missing(rec.org_id)
-            else f"{ORG_ROLES[rec.org_role][0]} table names no {ORG_ROLES[rec.org_role][2]} "
-            f"for {key_col} {rec.org_id!r}"
+            else f"{tbl} table names no {pcol} for {key_col} {rec.org_id!r}"
         )
         findings.append(
             {

@@ -102,8 +102,15 @@ class PoissonRule(_Rule):
 
 CardRule = Annotated[ThresholdRule | CombinationRule | PoissonRule, Field(discriminator="kind")]
 
-_MONITORED = ("petition", "complaint", "media_report")
-_FINDINGS = ("audit_finding", "inspection_finding", "case_investigation", "law_enforcement_supervision")
+_MONITORED = ("petition", "complaint", "media_report", "risk_review", "cadre_evaluation")
+_FINDINGS = (
+    "audit_finding",
+    "inspection_finding",
+    "case_investigation",
+    "law_enforcement_supervision",
+    "efficiency_supervision",
+    "special_campaign",
+)
 
 #: Default rules (an example policy: adapt them to local practice).
 DEFAULT_CARD_RULES: tuple[ThresholdRule | CombinationRule | PoissonRule, ...] = (

@@ -598,8 +598,12 @@ def build_html(
     generated: _dt.datetime,
     uncertain_below: float,
     max_rows: int,
+    extra_sections: Sequence[tuple[str, str, str]] = (),
 ) -> str:
-    """Assemble the report page (see :func:`riskgrade.report.render_report`)."""
+    """Assemble the report page (see :func:`riskgrade.report.render_report`).
+
+    ``extra_sections`` (``(id, heading, html)``) go before the provenance section.
+    """
     f = inputs.frame
     prov = inputs.provenance
     by = str(prov.get("quota_by", "unit_id"))
@@ -627,6 +631,7 @@ def build_html(
             _uncertain(inputs, lang, labels, by, uncertain_below, max_rows),
         ),
         ("weights", _t("sec_weights", lang), _weights(inputs, lang)),
+        *extra_sections,
         ("provenance", _t("sec_provenance", lang), _provenance(inputs, lang, generated)),
     ]
     nav = "".join(f'<li><a href="#{sid}">{_e(h)}</a></li>' for sid, h, _ in sections)

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -198,6 +199,7 @@ def render_report(
     generated: _dt.datetime | None = None,
     uncertain_below: float = 0.8,
     max_rows: int = 500,
+    extra_sections: Sequence[tuple[str, str, str]] = (),
 ) -> str:
     """Render the approval report as one self-contained HTML document.
 
@@ -220,11 +222,14 @@ def render_report(
         below this (when level probabilities are present).
     max_rows : int
         Longest table printed in full; longer tables say how many rows are left out.
+    extra_sections : sequence of (id, heading, html)
+        Further sections (the control cycle's, see :mod:`riskgrade.commands.cycle_report`),
+        placed before the provenance; the sign-off stays last.
 
     Returns
     -------
     str
-        The HTML document.
+        The HTML document (with its print style sheet: A4, page numbers).
 
     Examples
     --------
@@ -243,18 +248,23 @@ def render_report(
     )
     lg = resolve_language(lang, inputs.frame)
     when = generated if generated is not None else _dt.datetime.now().astimezone()
-    return build_html(
-        inputs,
-        lang=lg,
-        title=title,
-        generated=when,
-        uncertain_below=uncertain_below,
-        max_rows=max_rows,
+    from riskgrade.report.pdf import with_print_css
+
+    return with_print_css(
+        build_html(
+            inputs,
+            lang=lg,
+            title=title,
+            generated=when,
+            uncertain_below=uncertain_below,
+            max_rows=max_rows,
+            extra_sections=extra_sections,
+        )
     )
 
 
 def write_report(
-    graded: str | Path | pd.DataFrame | GradingResult,
+    graded: str | Path | pd.DataFrame | GradingResult | ReportInputs,
     output: str | Path,
     *,
     audit: str | Path | pd.DataFrame | None = None,
@@ -262,10 +272,12 @@ def write_report(
     lang: str | None = None,
     title: str | None = None,
     generated: _dt.datetime | None = None,
+    extra_sections: Sequence[tuple[str, str, str]] = (),
 ) -> Path:
-    """Write the approval report to an HTML file (atomically).
+    """Write the approval report to an HTML file, or a PDF (``.pdf``), atomically.
 
-    Parameters are those of :func:`render_report`; ``output`` is the HTML file.
+    Parameters are those of :func:`render_report`; ``output`` is the HTML file, or a PDF
+    printed from the same HTML by a headless Chromium (:mod:`riskgrade.report.pdf`).
 
     Returns
     -------
@@ -275,9 +287,19 @@ def write_report(
     from riskgrade.io import atomic_path
 
     page = render_report(
-        graded, audit=audit, model_card=model_card, lang=lang, title=title, generated=generated
+        graded,
+        audit=audit,
+        model_card=model_card,
+        lang=lang,
+        title=title,
+        generated=generated,
+        extra_sections=extra_sections,
     )
     out = Path(output)
+    if out.suffix.lower() == ".pdf":
+        from riskgrade.report.pdf import html_to_pdf
+
+        return html_to_pdf(page, out)
     with atomic_path(out) as tmp:
         tmp.write_text(page, encoding="utf-8")
     return out
@@ -298,13 +320,16 @@ def run_report_command(args: argparse.Namespace) -> int:
     """
     import sys
 
+    from riskgrade.commands.cycle_report import sections_from_args
+
+    inputs = load_report_inputs(args.graded, audit=args.audit, model_card=args.model)
+    lang = resolve_language(args.lang, inputs.frame)
     out = write_report(
-        args.graded,
+        inputs,
         args.output,
-        audit=args.audit,
-        model_card=args.model,
-        lang=args.lang,
+        lang=lang,
         title=args.title,
+        extra_sections=sections_from_args(args, inputs.frame, lang),
     )
     print(f"riskgrade: wrote report {out}", file=sys.stderr)
     return 0

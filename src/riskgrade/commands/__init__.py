@@ -1,0 +1,1 @@
+"""Command-line commands kept out of :mod:`riskgrade.cli` (which only registers and dispatches)."""
