@@ -186,3 +186,16 @@ def test_formulas_without_saved_values_are_named_in_a_note(inventory, tmp_path):
     assert any(f"1 formula cell without a saved value read as empty (first: {cell})" in n
                for n in inv.attrs["source_notes"])
     assert pd.isna(inv["headcount"].iloc[2])
+
+
+def test_frames_read_from_files_concatenate(inventory, tmp_path):
+    """pandas compares attrs on concat: the source rows compare as a whole, not elementwise."""
+    a, b = tmp_path / "a.csv", tmp_path / "b.xlsx"
+    write_frame(inventory.head(7), a)
+    office_workbook(b, inventory.tail(5))
+    fa, fb = rg.read_inventory(a), rg.read_inventory(b)
+    assert isinstance(fa.attrs["source_rows"], np.ndarray) and fa.attrs["source_rows"].dtype == np.int64
+    both = pd.concat([fa, fb], ignore_index=True)
+    assert len(both) == 12
+    same = pd.concat([fa, fa], ignore_index=True)
+    assert same.attrs["source_rows"].tolist() == list(range(2, 9))

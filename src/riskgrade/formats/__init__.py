@@ -48,6 +48,7 @@ __all__ = [
     "FORMULA_START",
     "Format",
     "Sniffed",
+    "SourceRows",
     "UnsupportedFormatError",
     "atomic_path",
     "detect_encoding",
@@ -119,6 +120,27 @@ class Format:
 
             return read_xlsx_provenance(path)
         return tabular.read_sidecar(path)
+
+
+class SourceRows(np.ndarray):
+    """Row numbers as the user sees them: an int64 array that compares as a whole.
+
+    ``a == b`` gives one bool (``numpy.array_equal``), so that pandas can compare frame
+    attributes (``pandas.concat`` of frames read from files compares their ``attrs``).
+    """
+
+    def __eq__(self, other: object) -> bool:  # type: ignore[override]
+        return bool(np.array_equal(np.asarray(self), np.asarray(other)))
+
+    def __ne__(self, other: object) -> bool:  # type: ignore[override]
+        return not self.__eq__(other)
+
+    __hash__ = None  # type: ignore[assignment]
+
+
+def source_rows(values: Any) -> SourceRows:
+    """``values`` as a :class:`SourceRows` array (int64)."""
+    return np.asarray(values, dtype=np.int64).view(SourceRows)
 
 
 #: ``DataFrame.attrs`` keys set by the readers that are not written into files.
@@ -242,7 +264,7 @@ def read_table(
         frame.columns = headers
         rows = np.arange(first, first + len(frame), dtype=np.int64)
     attrs["input_sha256"] = file_sha256(p)
-    attrs["source_rows"] = rows
+    attrs["source_rows"] = source_rows(rows)
     attrs["source_headers"] = list(headers)
     attrs["source_notes"] = list(notes)
     frame.attrs = attrs
