@@ -124,7 +124,7 @@ def one_case(
         reference(F, units, cap, draws, 0.6, 0.35)
         rt = time.perf_counter() - t
         ref, ratio = f"{rt:.1f}", f"{rt / dt:.0f}x"
-    from riskgrade.uncertainty.core import _resolve_backend
+    from riskgrade.uncertainty.tiles import resolve_backend as _resolve_backend
 
     label = kind + (" +central" if central else "")
     label += " (numba)" if _resolve_backend(backend) else " (numpy)"

@@ -39,7 +39,8 @@ def test_invalid_input_exit_3_and_nothing_written(tmp_path, capsys):
     assert not out.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.csv"]
     err = capsys.readouterr().err
-    assert "row 5" in err and "out_of_scale" in err and "nothing written" in err
+    # data row 5 (0-based) is line 7 of the file: the header is line 1
+    assert "row 7" in err and "out_of_scale" in err and "nothing written" in err
 
 
 def test_quarantine_writes_rejects(tmp_path, capsys):
@@ -124,7 +125,8 @@ def test_subprocess_stdout_output(tmp_path):
 def test_score_with_uncertainty(tmp_path):
     out = tmp_path / "g.parquet"
     sample = str(rg.datasets.sample_path())
-    assert main(["score", sample, "-o", str(out), "--uncertainty", "500", "--seed", "3", "-q"]) == 0
+    assert main(["score", sample, "-o", str(out), "--uncertainty", "500", "--seed", "3", "-q",
+                 "--explain"]) == 0
     df = pd.read_parquet(out)
     for c in ("p_level_1", "p_level_2", "p_level_3", "modal_level", "uncertain"):
         assert c in df.columns

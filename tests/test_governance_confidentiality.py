@@ -145,7 +145,7 @@ def test_chinese_headers_and_values_on_request():
     out = public_export(g, lang="zh")
     assert list(out.columns) == ["单位编号", "风险点编号", "风险层级", "风险描述", "等级"]
     assert out["等级"].tolist() == ["一级", "二级", "三级"]
-    assert out["风险层级"].tolist() == ["岗位", "单位", "科室"]
+    assert out["风险层级"].tolist() == ["岗位", "单位", "处（科、股）室"]  # section 5's word
 
 
 def test_withheld_rows_without_flag_column_withholds_nothing():

@@ -134,7 +134,7 @@ def test_label_columns_and_values():
     )
     zh = label_columns(df, "zh")
     assert list(zh.columns) == ["风险层级", "风险类别", "等级", "查找方式"]
-    assert zh.iloc[0].tolist() == ["岗位", "工作作风", "一级", "自己查、专家审"]
+    assert zh.iloc[0].tolist() == ["岗位", "作风状况", "一级", "自己找、专家议"]  # section 5 words
     assert value_label("action", "quota_demotion", "en") == "quota demotion"
     assert value_label("scope", None, "zh") == ""
 

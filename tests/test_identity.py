@@ -152,10 +152,11 @@ def test_invisible_characters_rejected_with_the_value_escaped(clean, tmp_path, c
     m.to_csv(src, index=False)
     assert main(["validate", str(src)]) == 3
     err = capsys.readouterr().err
-    assert "row 4" in err and "invalid_id_character" in err and "'risk_point_id'" in err
+    # data rows 4 and 6 (0-based) are lines 6 and 8 of the file (header = line 1)
+    assert "row 6" in err and "invalid_id_character" in err and "'risk_point_id'" in err
     esc = ord(next(c for c in bad if unicodedata.category(c) in ("Cc", "Cf")))
     assert (f"\\x{esc:02x}" if esc < 0x100 else f"\\u{esc:04x}") in err
-    assert "row 6" in err and "P\\u200b7" in err
+    assert "row 8" in err and "P\\u200b7" in err
     out = tmp_path / "g.csv"
     for engine in ("local", "stream"):
         grade_file(src, out, rg.RiskModel(), engine=engine, on_error="quarantine",

@@ -157,7 +157,9 @@ def test_failures_are_collected_not_stopped(small_inventory):
     assert {"negative", "unknown_scope", "out_of_scale"} <= err.reasons
     assert err.n_rows == 4
     assert "3 failure(s) in 3 row(s) of 4" in str(err)
-    assert list(err.failure_cases.columns) == ["row", "risk_point_id", "column", "value", "reason", "message"]
+    assert list(err.failure_cases.columns) == [
+        "row", "risk_point_id", "column", "value", "reason", "message", "source_row", "header", "message_zh"
+    ]
 
 
 def test_every_reason_code_is_documented_and_reachable():

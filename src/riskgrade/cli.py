@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TextIO
 
 from riskgrade._version import __version__
+from riskgrade.cli_words import add_words_options, failure_text
 from riskgrade.commands.cycle import COMMANDS as CYCLE_COMMANDS
 from riskgrade.commands.cycle import add_parsers as add_cycle_parsers
 from riskgrade.commands.cycle import add_report_options
@@ -88,6 +89,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     s.add_argument("--concentration", type=float, default=50.0, help="Dirichlet concentration")
     s.add_argument("--seed", type=int, default=0, help="seed of the weight draws")
+    add_words_options(s)
 
     v = sub.add_parser("validate", help="check an inventory and list every problem")
     v.add_argument("input")
@@ -95,6 +97,7 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("--encoding")
     v.add_argument("--sheet", help="workbook sheet: name or number from 1")
     v.add_argument("--failures", help="write the failure cases to this CSV file")
+    add_words_options(v, explain=False)
 
     sa = sub.add_parser("sample", help="generate a synthetic inventory with a known outcome model")
     sa.add_argument("--rows", type=int, default=5000)
@@ -207,7 +210,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
         print(f"riskgrade: {e}", file=err)
         return EXIT_USAGE
     except InventoryValidationError as e:
-        print(f"riskgrade: {e}", file=err)
+        print(f"riskgrade: {failure_text(e, getattr(args, 'lang', None))}", file=err)
         print("riskgrade: nothing written", file=err)
         return EXIT_INVALID
     except (ConfigError, InconsistentJudgementsError) as e:
@@ -255,8 +258,8 @@ def _load_model(args: argparse.Namespace):
 
 
 def _score(args: argparse.Namespace, err: TextIO) -> int:
-    from riskgrade.formats.commands import check_outputs, print_source_notes, write_stdout_csv
-    from riskgrade.io import read_inventory, write_frame, write_result
+    from riskgrade.formats.commands import check_outputs, print_source_notes, write_graded, write_stdout_csv
+    from riskgrade.io import read_inventory, write_frame
 
     t0 = time.perf_counter()
     check_outputs(args.output, args.audit, args.rejects)
@@ -282,10 +285,14 @@ def _score(args: argparse.Namespace, err: TextIO) -> int:
     if args.uncertainty:
         result = _with_level_probabilities(model, result, args)
     out = args.output
+    from riskgrade.cli_words import frame_view
+
+    view = frame_view(inv, args)
+    written = view.frame(result.frame, [str(c) for c in inv.columns])
     if out == "-":
-        write_stdout_csv(result.frame)
+        write_stdout_csv(written)
     else:
-        write_result(result, out, notes=inv.attrs.get("source_notes"))
+        write_graded(written, out, result, notes=inv.attrs.get("source_notes"))
     rej_path = None
     if len(result.rejected):
         rej_path = Path(args.rejects) if args.rejects else _rejects_path(out)
@@ -293,6 +300,9 @@ def _score(args: argparse.Namespace, err: TextIO) -> int:
     if args.audit:
         write_frame(result.audit, args.audit)
     if not args.quiet:
+        from riskgrade.cli_words import print_conversions, small_units_line
+        from riskgrade.grading import small_unit_summary
+
         c = result.counts
         lv = result.summary()["n"].to_dict()
         us = result.unit_summary()
@@ -307,50 +317,42 @@ def _score(args: argparse.Namespace, err: TextIO) -> int:
             f"{over} of {len(us)} units over the cap before the quota, {c['demoted']} points demoted",
             file=err,
         )
+        q = model.config.quota
+        info = small_unit_summary(us, q.max_share, q.rounding)
+        if info["units"]:
+            print(small_units_line(info["units"], info["demoted"], view.lang,
+                                   threshold=info["threshold"]), file=err)
+        print_conversions(inv, err, view.lang)
         where = "stdout" if out == "-" else out
         print(f"riskgrade: wrote {where} in {time.perf_counter() - t0:.2f} s", file=err)
     return EXIT_OK
 
 
 def _pick_engine(args: argparse.Namespace, model) -> str:
-    """Which engine grades: the DataFrame path ("model") or a batch engine."""
-    from riskgrade.engine import default_memory_limit, parse_memory
-    from riskgrade.formats.commands import graded_in_memory
-    from riskgrade.model import DATA_FREE_METHODS
-    from riskgrade.weighting.stats import batch_supported
+    """Which engine grades: the DataFrame path ("model") or a batch engine (engine/choice.py)."""
+    from riskgrade.engine.choice import choose_engine, parse_memory
 
     try:
         limit = parse_memory(args.memory_limit) if args.memory_limit else None
+        from riskgrade.formats.commands import graded_in_memory
+
+        # workbooks in or out, and --sheet, are graded in memory
+        in_memory = graded_in_memory(args.input, args.output) or args.sheet is not None
+        return choose_engine(
+            args.engine, model, args.input, limit,
+            frame_only=args.output == "-" or bool(args.uncertainty) or in_memory,
+        )
     except ValueError as e:
         raise _UsageError(str(e)) from None
-    needs_frame = (
-        args.output == "-"
-        or args.uncertainty
-        # data-driven weights are computed by the engines, except CRITIC with Spearman ranks
-        or (not model.is_fitted and model.config.weighting.method not in DATA_FREE_METHODS
-            and not batch_supported(model.config.weighting))
-        # calibrated probabilities and supervised scorers are graded on the DataFrame path
-        or model.config.calibration is not None
-        or model.config.scorer is not None
-        # workbooks, compressed CSV and workbook output are graded in memory
-        or graded_in_memory(args.input, args.output)
-        or args.sheet is not None
-    )
-    if args.engine == "auto":
-        if needs_frame:
-            return "model"
-        limit = limit or default_memory_limit()
-        size = Path(args.input).stat().st_size if Path(args.input).exists() else 0
-        # the local engine holds about the file size in memory (compacted columns + keys)
-        return "stream" if size > limit else "local"
-    if needs_frame:
-        raise _UsageError(
-            f"--engine {args.engine} writes a file and grades the weighted index (CRITIC with Spearman "
-            "correlation needs a fitted model card); "
-            "it cannot write to '-' or a workbook, read a workbook or compressed CSV, add --uncertainty, "
-            "or use a calibrator or supervised scorer"
-        )
-    return args.engine
+
+
+def _small_threshold(config) -> int:
+    """Fewest points a unit needs for its share cap to allow one level-one point."""
+    import numpy as np
+
+    n = np.arange(1, 10_001)
+    ok = np.flatnonzero(config.quota.cap(n) >= 1)
+    return int(n[ok[0]]) if len(ok) else 10_001
 
 
 class _UsageError(Exception):
@@ -359,8 +361,10 @@ class _UsageError(Exception):
 
 def _score_engine(args: argparse.Namespace, err: TextIO, model, engine: str, t0: float) -> int:
     """``score`` through the batch engine (local, stream) or the Dask backend."""
+    from riskgrade.cli_words import file_view
     from riskgrade.engine.progress import RowProgress
 
+    view = file_view(args.input, model.config, args)
     bar = RowProgress(err, enabled=(not args.quiet) and err.isatty())
     try:
         if engine == "dask":
@@ -377,7 +381,7 @@ def _score_engine(args: argparse.Namespace, err: TextIO, model, engine: str, t0:
                 args.input, args.output, model,
                 engine="stream" if engine == "stream" else "local", memory_limit=args.memory_limit,
                 on_error=args.on_error, rejects=args.rejects, audit=args.audit,
-                encoding=args.encoding, progress=bar,
+                encoding=args.encoding, progress=bar, view=view,
             )
     finally:
         bar.close()
@@ -394,6 +398,18 @@ def _score_engine(args: argparse.Namespace, err: TextIO, model, engine: str, t0:
             f"{summary.demoted} points demoted",
             file=err,
         )
+        if getattr(summary, "small_units", 0):
+            from riskgrade.cli_words import small_units_line
+
+            small_dem = 0
+            if summary.audit is not None and len(summary.audit) and "cap" in summary.audit:
+                a = summary.audit
+                small_dem = int(((a["action"] == "quota_demotion") & (a["cap"] == 0)).sum())
+            print(small_units_line(summary.small_units, small_dem, view.lang,
+                                   threshold=_small_threshold(model.config)), file=err)
+        from riskgrade.cli_words import print_header_units
+
+        print_header_units(args.input, model.config, args, err, view.lang)
         secs = time.perf_counter() - t0
         rate = summary.rows_in / secs if secs > 0 else 0.0
         print(f"riskgrade: wrote {args.output} in {secs:.2f} s ({rate:,.0f} rows/s)", file=err)
@@ -485,7 +501,7 @@ def _validate(args: argparse.Namespace, err: TextIO) -> int:
         return EXIT_OK
     from riskgrade.exceptions import InventoryValidationError
 
-    print(f"riskgrade: {InventoryValidationError(fc, n_rows=len(inv))}", file=err)
+    print(f"riskgrade: {failure_text(InventoryValidationError(fc, n_rows=len(inv)), args.lang)}", file=err)
     if args.failures:
         write_frame(fc, args.failures)
         print(f"riskgrade: failure cases written to {args.failures}", file=err)

@@ -72,7 +72,7 @@ class CalibrationSpec(BaseModel):
         sigmoid and beta maps are strictly increasing (no ties, ranks unchanged).
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     method: Literal["auto", "sigmoid", "beta", "isotonic", "venn_abers"] = "auto"
 
@@ -105,7 +105,7 @@ class MLScorerSpec(BaseModel):
         Numeric inventory columns used as further (unconstrained) features.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     estimator: Literal["logistic", "hgb"] = "logistic"
     calibration: Literal["auto", "sigmoid", "beta", "isotonic", "venn_abers"] | None = "auto"
@@ -136,6 +136,11 @@ class RiskModelConfig(BaseModel):
         The per-unit level-one quota.
     columns : dict of str to str
         Extra column mapping ``{file column: canonical name}`` applied when reading.
+    values : dict of str to dict of str to str
+        Extra value aliases per enumerated column, ``{"category": {"廉洁自律": "ideology_morality"}}``,
+        applied when reading on top of the document's own words
+        (:data:`riskgrade.words.VALUE_ALIASES`). Left out of the serialised config
+        (and so of its hash) when empty.
     outcome_column : str
         Column of the historical outcome (0/1) for supervised scoring.
     require_outcome : bool
@@ -158,7 +163,7 @@ class RiskModelConfig(BaseModel):
         of its hash) when it is the default.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     schema_version: Literal[1] = 1
     name: str = "default"
@@ -168,6 +173,9 @@ class RiskModelConfig(BaseModel):
     levels: Thresholds = Field(default_factory=Thresholds)
     quota: QuotaPolicy = Field(default_factory=QuotaPolicy)
     columns: dict[str, str] = Field(default_factory=dict)
+    values: dict[Literal["scope", "category", "identified_by"], dict[str, str]] = Field(
+        default_factory=dict
+    )
     outcome_column: str = "violation"
     require_outcome: bool = False
     score_decimals: int = Field(default=12, ge=1, le=15)
@@ -186,6 +194,8 @@ class RiskModelConfig(BaseModel):
                     data.pop(key, None)
             if self.identity == IdentityPolicy():
                 data.pop("identity", None)
+            if not data.get("values"):
+                data.pop("values", None)
         return data
 
     @model_validator(mode="after")

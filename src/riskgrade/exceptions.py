@@ -102,13 +102,17 @@ class InventoryValidationError(RiskgradeError, ValueError):
         if self.n_rows is not None:
             head += f" of {self.n_rows}"
         lines = [head]
-        for rec in fc.head(limit).itertuples(index=False):
-            where = "file" if pd.isna(rec.row) else f"row {int(rec.row)}"
-            rid = "" if pd.isna(rec.risk_point_id) else f" ({rec.risk_point_id})"
-            lines.append(
-                f"  {where}{rid}, column {rec.column!r}, value {rec.value!r}: "
-                f"[{rec.reason}] {rec.message}"
-            )
+        has_src = "source_row" in fc and "header" in fc
+        for rec in fc.head(limit).to_dict("records"):
+            row = rec["source_row"] if has_src else rec["row"]
+            where = "file" if pd.isna(row) else f"row {int(row)}"
+            rid = "" if pd.isna(rec["risk_point_id"]) else f" ({rec['risk_point_id']})"
+            col, msg = str(rec["column"]), str(rec["message"])
+            if has_src and rec["header"] != col and col:
+                col = f"{rec['header']} ({col})"
+                prefix = f"column {col!r}: "
+                msg = msg[len(prefix):] if msg.startswith(prefix) else msg
+            lines.append(f"  {where}{rid}, column {col!r}, value {rec['value']!r}: [{rec['reason']}] {msg}")
         if n > limit:
             lines.append(f"  ... and {n - limit} more (see .failure_cases)")
         return "\n".join(lines)

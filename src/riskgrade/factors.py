@@ -47,7 +47,7 @@ __all__ = [
     "Transform",
 ]
 
-_FROZEN = ConfigDict(frozen=True, extra="forbid")
+_FROZEN = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class LinearTransform(BaseModel):

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -39,6 +39,8 @@ __all__ = [
     "QuotaPolicy",
     "Thresholds",
     "quota_from_order",
+    "quota_sort_keys",
+    "small_unit_summary",
     "unit_caps",
 ]
 
@@ -72,7 +74,7 @@ class Thresholds(BaseModel):
         of violation. Ranking for the quota always uses the score.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     level_1: float = 0.60
     level_2: float = 0.35
@@ -110,7 +112,7 @@ class QuotaPolicy(BaseModel):
         Switch the quota off (provisional levels are final).
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
     max_share: float = Field(default=0.10, ge=0.0, le=1.0)
     by: str = "unit_id"
@@ -209,6 +211,38 @@ class QuotaOutcome:
     g_s: np.ndarray
     dem_s: np.ndarray
     exc_s: np.ndarray
+
+
+def quota_sort_keys(
+    group: np.ndarray, score: np.ndarray, tie_keys: list[np.ndarray] | None, id_codes: np.ndarray
+) -> list[np.ndarray]:
+    """The one quota order, as :func:`numpy.lexsort` keys (least significant first).
+
+    Rows are ordered by unit, then score descending, then each tie-break key descending,
+    then risk point id ascending; a missing score or key sorts last. The Grader sorts by
+    these keys; the batch engine's packed-integer sort
+    (:func:`riskgrade.engine.core.grading_order`) and the level-probability engine's shared
+    credit at ties (:mod:`riskgrade.uncertainty.tiles`) are tested against it.
+
+    Parameters
+    ----------
+    group : ndarray of int
+        Unit code of each row.
+    score : ndarray of float
+        Ranking score (higher = riskier).
+    tie_keys : list of ndarray, optional
+        Secondary keys, most significant first.
+    id_codes : ndarray of int
+        Codes of the risk point ids in sorted order of the ids.
+    """
+    keys: list[np.ndarray] = [np.asarray(id_codes)]
+    for k in reversed(tie_keys or []):
+        kk = np.asarray(k, dtype=float)
+        keys.append(-np.where(np.isnan(kk), -np.inf, kk))
+    s = np.asarray(score, dtype=float)
+    keys.append(-np.where(np.isnan(s), -np.inf, s))
+    keys.append(np.asarray(group))
+    return keys
 
 
 def quota_from_order(
@@ -405,13 +439,7 @@ class Grader:
 
         g = _codes(group)
         idc = _codes(ids)
-        keys: list[np.ndarray] = [idc]
-        for k in reversed(tie_keys or []):
-            kk = np.asarray(k, dtype=float)
-            keys.append(-np.where(np.isnan(kk), -np.inf, kk))
-        keys.append(-np.where(np.isnan(score), -np.inf, score))
-        keys.append(g)
-        order = np.lexsort(keys)
+        order = np.lexsort(quota_sort_keys(g, score, tie_keys, idc))
 
         n_groups = int(g.max()) + 1 if n else 0
         qo = quota_from_order(score, g, order, prov, n_groups, self.quota)
@@ -497,3 +525,27 @@ class Grader:
         audit = pd.concat(parts, ignore_index=True)
         audit = audit.sort_values(["unit_id", "rank_in_unit"], kind="stable").reset_index(drop=True)
         return audit[AUDIT_COLUMNS]
+
+
+def small_unit_summary(unit_summary: pd.DataFrame, max_share: float = 0.1,
+                       rounding: str = "floor") -> dict[str, Any]:
+    """Units too small for one level-one point under the share cap, and what it cost.
+
+    Returns
+    -------
+    dict
+        ``threshold`` (fewest points for a cap of 1), ``units`` (units below it),
+        ``demoted`` (level-one candidates demoted in those units because their cap is 0),
+        ``option`` (the config setting that allows one: ``quota.small_unit_allowance``).
+    """
+    probe = np.arange(1, 100_001, dtype=np.int64)
+    ok = np.flatnonzero(unit_caps(probe, max_share, rounding) >= 1)
+    threshold = int(probe[ok[0]]) if len(ok) else int(probe[-1]) + 1
+    n = unit_summary["n_points"].to_numpy(dtype=np.int64)
+    small = n < threshold
+    return {
+        "threshold": threshold,
+        "units": int(small.sum()),
+        "demoted": int(unit_summary["demoted"].to_numpy(dtype=np.int64)[small].sum()),
+        "option": "quota.small_unit_allowance",
+    }

@@ -95,27 +95,28 @@ COLUMN_LABELS: dict[str, dict[str, str]] = {
     "approved_by": {"zh": "批准人", "en": "approved by"},
 }
 
-#: Labels of enumerated values (scope, category, identified_by, audit action).
+#: Labels of enumerated values (scope, category, identified_by, audit action); the Chinese
+#: labels are the words of section 5 of the source document.
 VALUE_LABELS: dict[str, dict[str, dict[str, str]]] = {
     "scope": {
         "post": {"zh": "岗位", "en": "post"},
-        "division": {"zh": "科室", "en": "division"},
+        "division": {"zh": "处（科、股）室", "en": "division"},
         "unit": {"zh": "单位", "en": "unit"},
     },
     "category": {
-        "duties": {"zh": "岗位职责", "en": "duties"},
+        "duties": {"zh": "职能职责", "en": "duties"},
         "power_exercise": {"zh": "权力行使", "en": "exercise of power"},
         "ideology_morality": {"zh": "思想道德", "en": "ideology and morality"},
-        "decision_making": {"zh": "决策", "en": "decision-making"},
+        "decision_making": {"zh": "决策议事", "en": "decision-making"},
         "institutions": {"zh": "制度机制", "en": "institutions"},
         "work_process": {"zh": "工作流程", "en": "work process"},
-        "work_style": {"zh": "工作作风", "en": "work style"},
+        "work_style": {"zh": "作风状况", "en": "work style"},
     },
     "identified_by": {
-        "self": {"zh": "自己查", "en": "self"},
+        "self": {"zh": "自己找", "en": "self"},
         "leader": {"zh": "领导点", "en": "leader"},
         "masses": {"zh": "群众评", "en": "the public"},
-        "experts": {"zh": "专家审", "en": "experts"},
+        "experts": {"zh": "专家议", "en": "experts"},
     },
     "action": {
         "quota_demotion": {"zh": "限额降级", "en": "quota demotion"},
@@ -239,7 +240,7 @@ def value_label(column: str, value: Any, lang: str = "zh") -> str:
     Examples
     --------
     >>> value_label("identified_by", "self;masses", "zh")
-    '自己查、群众评'
+    '自己找、群众评'
     """
     lang = _check_lang(lang)
     if value is None or (isinstance(value, float) and math.isnan(value)):

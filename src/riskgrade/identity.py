@@ -44,7 +44,13 @@ import pyarrow.compute as pc
 from pydantic import BaseModel, ConfigDict
 
 if TYPE_CHECKING:
-    from riskgrade.config import RiskModelConfig
+    from typing import Protocol
+
+    class RiskModelConfig(Protocol):
+        """What this module reads of a :class:`riskgrade.config.RiskModelConfig` (config sits above it)."""
+
+        identity: IdentityPolicy
+        quota: Any
 
 __all__ = [
     "ID_COLUMNS",

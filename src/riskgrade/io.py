@@ -48,6 +48,7 @@ from riskgrade.formats.tabular import (
     write_csv_rows,
 )
 from riskgrade.identity import fold_frame
+from riskgrade.inventory_forms import convert_inventory
 from riskgrade.schema import canonical_columns, normalise_values
 
 if TYPE_CHECKING:
@@ -55,27 +56,27 @@ if TYPE_CHECKING:
     from riskgrade.results import GradingResult
 
 __all__ = [
+    "CSV_BLOCK",
+    "FORMULA_START",
     "PARQUET_OPTIONS",
     "atomic_path",
     "detect_encoding",
     "file_sha256",
     "frame_sha256",
+    "frame_to_table",
+    "neutralise_formulas",
+    "read_csv_file",
     "read_inventory",
     "read_provenance",
+    "text_column_types",
+    "write_csv_table",
     "write_frame",
     "write_result",
 ]
 
-# kept for callers of the former private names
-_FORMULA_START = FORMULA_START
-_text_types = text_column_types
 
 # bytes per CSV block read (the local engine's batch size too)
 CSV_BLOCK = CSV_BLOCK_SIZE
-
-
-def _read_csv(path: Path, encoding: str, config: RiskModelConfig | None) -> pa.Table:
-    return read_csv_table(path, encoding, config)[0]
 
 
 def frame_sha256(frame: pd.DataFrame) -> str:
@@ -131,17 +132,25 @@ def read_inventory(
         When the file does not exist.
     """
     mapping = dict(config.columns) if config is not None else {}
+    values: dict[str, dict[str, str]] | None = (
+        {str(k): dict(v) for k, v in config.values.items()} if config is not None else None
+    )
     if isinstance(source, pd.DataFrame):
         frame = source.copy(deep=False)
+        raw_names = [str(c) for c in frame.columns]
         frame.columns = canonical_columns(frame.columns, mapping)
-        frame = normalise_values(frame)
-        frame.attrs = {"source": "<DataFrame>", "input_sha256": frame_sha256(source)}
+        frame = normalise_values(frame, values)
+        frame, extra = convert_inventory(frame, raw_names, config)
+        frame.attrs = {"source": "<DataFrame>", "input_sha256": frame_sha256(source), **extra}
         return _fold(frame, config)
     raw = read_table(source, config, encoding=encoding, sheet=sheet)
     attrs = dict(raw.attrs)
-    raw.columns = canonical_columns(list(raw.columns), mapping)
-    frame = normalise_values(raw)
-    frame.attrs = attrs  # set last, so that the source rows and headers survive
+    raw_names = [str(c) for c in raw.columns]
+    raw.columns = canonical_columns(raw_names, mapping)
+    frame = normalise_values(raw, values)
+    frame.attrs = attrs
+    frame, extra = convert_inventory(frame, raw_names, config)
+    frame.attrs = {**extra, **attrs}  # set last, so that the source rows and headers survive
     return _fold(frame, config)
 
 
@@ -252,15 +261,23 @@ def read_provenance(path: str | Path) -> dict[str, Any]:
     return _formats_read_provenance(path)
 
 
-def _neutralise(table: pa.Table) -> pa.Table:
+def neutralise_formulas(table: pa.Table) -> pa.Table:
+    """Text values and headers starting like a formula get a ``'`` (:func:`riskgrade.formats.neutralise`)."""
     return neutralise(table)
 
 
-def _to_table(frame: pd.DataFrame) -> pa.Table:
+def frame_to_table(frame: pd.DataFrame) -> pa.Table:
+    """A DataFrame as an Arrow table (without the readers' attributes)."""
     return to_arrow(frame)
 
 
-def _write_csv_table(table: pa.Table, fh: IO[bytes]) -> None:
+def read_csv_file(path: Path, encoding: str, config: RiskModelConfig | None) -> pa.Table:
+    """The whole CSV file by the reader of the batch engines (invalid input raises exit-3 errors)."""
+    return read_csv_table(path, encoding, config)[0]
+
+
+def write_csv_table(table: pa.Table, fh: IO[bytes]) -> None:
+    """Write a table as CSV text as it is (neutralise first with :func:`neutralise_formulas`)."""
     import pyarrow.csv as pacsv
 
     pacsv.write_csv(table, fh, write_options=pacsv.WriteOptions(quoting_style="needed"))

@@ -34,15 +34,17 @@ from riskgrade.model_card import (
     seal,
 )
 from riskgrade.model_card import FORMAT_VERSION as CARD_VERSION
-from riskgrade.results import RESULT_COLUMNS, GradingResult
+from riskgrade.results import RESULT_COLUMNS, GradingResult, reject_reasons
 from riskgrade.schema import find_failures
-from riskgrade.scoring import IndexScorer, index_contributions, index_score
+from riskgrade.weighted_index import index_contributions, index_score
+from riskgrade.weighting.spec import METHODS
 from riskgrade.weighting.stats import weights_from_scores
 
 __all__ = ["MODEL_CARD_FORMAT", "RiskModel"]
 
 MODEL_CARD_FORMAT = CARD_FORMAT
-DATA_FREE_METHODS = {"fixed", "ahp", "ahp_group"}
+#: Weighting methods fitted without data (from the registry, riskgrade.weighting.spec.METHODS).
+DATA_FREE_METHODS = frozenset(name for name, m in METHODS.items() if not m.needs_data)
 
 
 class RiskModel:
@@ -142,7 +144,7 @@ class RiskModel:
         # data-driven weights: exact sums shared with the batch engines (same bits)
         weights, details = weights_from_scores(self.config.weighting, F, cat.names)
         weights = pd.Series(weights, dtype=float).reindex(cat.names).fillna(0.0)
-        self._set_weights(weights, details)
+        self.set_weights(weights, details)
         self.training_ = {"n_rows": n_rows, "input_sha256": in_hash}
         if self.config.calibration is not None:
             self._fit_calibrator(None if frame is None else inv, F, y)
@@ -221,11 +223,22 @@ class RiskModel:
         self.training_["calibration_rows"] = int(ok.sum())
         self.training_["calibration_events"] = int(yv[ok].sum())
 
-    def _set_weights(self, weights: pd.Series, details: dict[str, Any]) -> None:
+    def set_weights(self, weights: pd.Series, details: dict[str, Any]) -> None:
+        """Fit the model with weights computed elsewhere (the batch engines' weight pass).
+
+        Parameters
+        ----------
+        weights : pandas.Series
+            One weight per factor of the catalog, indexed by factor name.
+        details : dict
+            The weighting figures kept in the model card (as :meth:`fit` records them).
+        """
         cat = self.catalog
         self.catalog_ = cat
         self.weights_ = weights.astype(float)
         self.weight_details_ = details
+        from riskgrade.scoring import IndexScorer
+
         self.scorer_ = IndexScorer(
             weights=self.weights_.to_numpy(), decimals=self.config.score_decimals
         ).fit(np.zeros((1, len(cat))))
@@ -301,11 +314,7 @@ class RiskModel:
                     fc if on_error == "raise" else fc[file_level], n_rows=len(inv)
                 )
             bad_rows = np.unique(fc["row"].to_numpy(dtype=np.int64))
-            reasons = (
-                fc.assign(r=fc["column"].astype(str) + ":" + fc["reason"].astype(str))
-                .groupby("row", sort=True)["r"]
-                .agg(lambda s: ";".join(sorted(set(s))))
-            )
+            reasons = reject_reasons(fc)
             rejected = inv.iloc[bad_rows].copy()
             rejected.insert(0, "row", bad_rows)
             rejected["reject_reasons"] = reasons.reindex(bad_rows).to_numpy()
@@ -392,13 +401,37 @@ class RiskModel:
         return p
 
     def _provenance(self, inv: pd.DataFrame, n_graded: int, n_rejected: int) -> dict[str, Any]:
+        return self.provenance(
+            n_graded, n_rejected, input_sha256=inv.attrs.get("input_sha256"), source=inv.attrs.get("source")
+        )
+
+    def provenance(
+        self, n_graded: int, n_rejected: int, *, input_sha256: str | None = None, source: str | None = None
+    ) -> dict[str, Any]:
+        """The provenance written with a graded file (also by the batch engines).
+
+        Parameters
+        ----------
+        n_graded, n_rejected : int
+            Rows graded and rows rejected.
+        input_sha256 : str, optional
+            SHA-256 of the input file.
+        source : str, optional
+            The input's name (its path).
+
+        Returns
+        -------
+        dict
+            Version, config name and hash, input hash and source, catalog, factors,
+            weights, weighting method, thresholds, quota, row counts, result columns.
+        """
         cfg = self.config
         return {
             "riskgrade_version": __version__,
             "config_name": cfg.name,
             "config_sha256": config_hash(cfg),
-            "input_sha256": inv.attrs.get("input_sha256"),
-            "input_source": inv.attrs.get("source"),
+            "input_sha256": input_sha256,
+            "input_source": source,
             "catalog": cfg.catalog.name,
             "factors": self.catalog.names,
             "weights": {k: float(v) for k, v in self.weights_.items()},
@@ -471,7 +504,7 @@ class RiskModel:
         if structure_ok:  # rebuild to find what only the model can tell (collecting every failure)
             try:
                 model = cls(card_config(card, problems, source=source))
-                model._set_weights(card_weights(card, model.config, version, source=source),
+                model.set_weights(card_weights(card, model.config, version, source=source),
                                    dict(card.get("weight_details", {})))
                 model.training_ = dict(card.get("training", {}))
                 if "calibrator" in card:

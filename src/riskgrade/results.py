@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-__all__ = ["LEVEL_NAMES", "RESULT_COLUMNS", "GradingResult"]
+__all__ = ["LEVEL_NAMES", "RESULT_COLUMNS", "GradingResult", "reject_reasons"]
 
 #: Names of the levels in English and Chinese.
 LEVEL_NAMES = {
@@ -29,6 +29,27 @@ RESULT_COLUMNS = [
     "quota_tie",
     "quota_exception",
 ]
+
+
+def reject_reasons(failures: pd.DataFrame) -> pd.Series:
+    """The ``reject_reasons`` text of each rejected row: ``column:reason`` pairs, sorted, ``;``-joined.
+
+    The one rule for the rejects file of every engine (:meth:`riskgrade.RiskModel.grade` and the
+    batch engines).
+
+    Parameters
+    ----------
+    failures : pandas.DataFrame
+        Failure cases with ``row``, ``column`` and ``reason`` (as
+        :func:`riskgrade.schema.find_failures` lists them).
+
+    Returns
+    -------
+    pandas.Series
+        Indexed by row, sorted.
+    """
+    pairs = failures.assign(r=failures["column"].astype(str) + ":" + failures["reason"].astype(str))
+    return pairs.groupby("row", sort=True)["r"].agg(lambda s: ";".join(sorted(set(s))))
 
 
 @dataclass(frozen=True)
@@ -90,6 +111,24 @@ class GradingResult:
     def levels(self) -> pd.Series:
         """Final level of each graded row."""
         return self.frame["level"]
+
+    def small_units(self) -> dict[str, Any]:
+        """Units too small for one level-one point under the share cap (see the quota).
+
+        Returns
+        -------
+        dict
+            ``threshold`` (fewest points for a cap of 1), ``units`` (how many units have
+            fewer), ``demoted`` (level-one candidates demoted there because the cap is 0)
+            and ``option`` (``quota.small_unit_allowance``, the setting that keeps one).
+        """
+        from riskgrade.grading import small_unit_summary
+
+        return small_unit_summary(
+            self.unit_summary(),
+            float(self.provenance.get("max_share", 0.1)),
+            str(self.provenance.get("quota_rounding", "floor")),
+        )
 
     def to_frame(self) -> pd.DataFrame:
         """The graded frame (same as ``.frame``)."""

@@ -25,11 +25,16 @@ Reason codes
 ``category_scope_mismatch`` the category does not belong to the row's scope
 ``unknown_source``        ``identified_by`` names an unknown source
 ``invalid_outcome``       ``violation`` is not 0 or 1
+``ambiguous_number``      a number form that could be read two ways (``约12万``, ``12万`` in 万元)
+``unit_mismatch``         the unit in a header does not fit its column (``处置资金（%）``)
+
+Every failure names the row as the user sees it (``source_row``: the file or Excel
+row) and the column as written (``header``) beside the canonical ``column``, with a
+Chinese message (``message_zh``); :mod:`riskgrade.schema_rules` lists the rules.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -40,6 +45,24 @@ import pandas as pd
 from riskgrade.exceptions import FAILURE_COLUMNS, InventoryValidationError
 from riskgrade.factors import Factor, FactorCatalog
 from riskgrade.identity import character_failures, folded_keys
+from riskgrade.messages import chinese_header, localise_failures, suggest_header, unknown_headers
+from riskgrade.units import factor_kind, parse_cell
+from riskgrade.words import (
+    COLUMN_ALIASES,
+    FLAG_ALIASES,
+    IDENTITY_COLUMNS,
+    LEVEL_ALIASES,
+    REQUIRED_IDENTITY,
+    SOURCE_SPLIT,
+    TEXT_COLUMNS,
+    VALUE_ALIASES,
+    lookup_column,
+    map_sources,
+    map_value,
+    normalise_text,
+    split_header,
+    value_tables,
+)
 
 if TYPE_CHECKING:
     from riskgrade.config import RiskModelConfig
@@ -51,27 +74,12 @@ __all__ = [
     "REASONS",
     "SCOPES",
     "SOURCES",
+    "VALUE_ALIASES",
     "canonical_columns",
     "find_failures",
     "validate_inventory",
 ]
 
-IDENTITY_COLUMNS = (
-    "risk_point_id",
-    "unit_id",
-    "division_id",
-    "post_id",
-    "scope",
-    "category",
-    "power_item_id",
-    "flow_step_id",
-    "identified_by",
-    "description",
-    "manifestation",
-    "cause",
-)
-REQUIRED_IDENTITY = ("risk_point_id", "unit_id")
-TEXT_COLUMNS = (*IDENTITY_COLUMNS, "unit_name", "division_name", "post_name")
 
 SCOPES = ("post", "division", "unit")
 #: Categories of risk point by scope (section 5 of the source document).
@@ -101,105 +109,15 @@ REASONS = (
     "category_scope_mismatch",
     "unknown_source",
     "invalid_outcome",
+    "ambiguous_number",
+    "unit_mismatch",
 )
 
-#: Column aliases (Chinese and common variants) -> canonical snake_case names.
-COLUMN_ALIASES: dict[str, str] = {
-    "风险点编号": "risk_point_id",
-    "风险点编码": "risk_point_id",
-    "风险点id": "risk_point_id",
-    "编号": "risk_point_id",
-    "单位": "unit_id",
-    "单位编号": "unit_id",
-    "单位代码": "unit_id",
-    "单位名称": "unit_name",
-    "科室": "division_id",
-    "部门": "division_id",
-    "科室编号": "division_id",
-    "科室名称": "division_name",
-    "岗位": "post_id",
-    "岗位编号": "post_id",
-    "岗位名称": "post_name",
-    "范围": "scope",
-    "层级": "scope",
-    "风险层级": "scope",
-    "类别": "category",
-    "风险类别": "category",
-    "职权事项": "power_item_id",
-    "职权编号": "power_item_id",
-    "流程环节": "flow_step_id",
-    "环节编号": "flow_step_id",
-    "查找方式": "identified_by",
-    "查找途径": "identified_by",
-    "风险描述": "description",
-    "风险点描述": "description",
-    "表现形式": "manifestation",
-    "原因": "cause",
-    "成因": "cause",
-    "人数": "headcount",
-    "岗位人数": "headcount",
-    "编制人数": "headcount",
-    "岗位权重": "post_weight",
-    "处置资金": "funds_handled",
-    "处置资金物资资源量": "funds_handled",
-    "资金物资资源量": "funds_handled",
-    "自由裁量权": "discretion",
-    "自由裁量权大小": "discretion",
-    "服务社会关联度": "service_relevance",
-    "社会关联度": "service_relevance",
-    "社会评价": "public_satisfaction",
-    "社会评价评议情况": "public_satisfaction",
-    "满意度": "public_satisfaction",
-    "满意率": "public_satisfaction",
-    "信访投诉": "complaints",
-    "信访投诉量": "complaints",
-    "发案量": "cases",
-    "案件数": "cases",
-    "媒体曝光": "media_exposure",
-    "媒体曝光率": "media_exposure",
-    "违规行为后果": "consequence",
-    "后果": "consequence",
-    "违纪违法": "violation",
-    "是否发案": "violation",
-}
+# result columns read back from a graded file map only from their exact aliases (风险指数, ...):
+# an input column "Score" or "Level" stays as written
+_RESULT_NAMES = frozenset({"score", "level", "rank_in_unit", "quota_demoted", "reason"})
+_KNOWN = (frozenset(COLUMN_ALIASES.values()) - _RESULT_NAMES) | frozenset(TEXT_COLUMNS)
 
-_KNOWN = frozenset(COLUMN_ALIASES.values()) | frozenset(TEXT_COLUMNS)
-
-#: Value aliases for the enumerated columns.
-VALUE_ALIASES: dict[str, dict[str, str]] = {
-    "scope": {"岗位": "post", "科室": "division", "部门": "division", "单位": "unit"},
-    "category": {
-        "岗位职责": "duties",
-        "岗位职责风险": "duties",
-        "权力行使": "power_exercise",
-        "权力行使风险": "power_exercise",
-        "思想道德": "ideology_morality",
-        "思想道德风险": "ideology_morality",
-        "决策": "decision_making",
-        "决策风险": "decision_making",
-        "制度机制": "institutions",
-        "制度机制风险": "institutions",
-        "工作流程": "work_process",
-        "业务流程": "work_process",
-        "工作流程风险": "work_process",
-        "工作作风": "work_style",
-        "外部环境": "work_style",
-        "工作作风风险": "work_style",
-    },
-    "identified_by": {
-        "自己查": "self",
-        "自查": "self",
-        "领导点": "leader",
-        "领导": "leader",
-        "群众评": "masses",
-        "群众": "masses",
-        "专家审": "experts",
-        "专家": "experts",
-        "组织审": "experts",
-    },
-}
-
-_SOURCE_SPLIT = re.compile(r"[;,，、；/|\s]+")
 
 
 def _norm_name(name: str) -> str:
@@ -229,44 +147,60 @@ def canonical_columns(columns: Iterable[str], mapping: dict[str, str] | None = N
         raw = str(c).strip().lstrip("\ufeff")
         if raw in mapping:
             out.append(mapping[raw])
-        elif raw in COLUMN_ALIASES:
-            out.append(COLUMN_ALIASES[raw])
-        else:
-            low = _norm_name(raw)
-            known = low in _KNOWN or low in mapping.values()
-            out.append(COLUMN_ALIASES.get(low, low if known else raw))
+            continue
+        name, _unit = split_header(raw)
+        canon = lookup_column(name, mapping)
+        if canon is not None:
+            out.append(canon)
+            continue
+        low = _norm_name(name)
+        known = low in _KNOWN or low in mapping.values()
+        out.append(COLUMN_ALIASES.get(low, low if known else raw))
     return out
 
 
-def normalise_values(frame: pd.DataFrame) -> pd.DataFrame:
-    """Map Chinese values of ``scope``, ``category`` and ``identified_by`` to codes.
+def normalise_values(
+    frame: pd.DataFrame, values: dict[str, dict[str, str]] | None = None
+) -> pd.DataFrame:
+    """Map the document's words in ``scope``, ``category`` and ``identified_by`` to codes.
 
+    Also reads levels written 一级/二级/三级 (column ``level``) and flags written
+    是/否/√ (column ``violation``). ``values`` adds a config's own value aliases.
     Returns a new frame; unknown values are left for validation to report.
     """
     out = frame
-    for col, table in VALUE_ALIASES.items():
-        if col not in frame.columns or frame.columns.duplicated().any():
+    if frame.columns.duplicated().any():
+        return frame
+    for col, table in value_tables(values).items():
+        if col not in frame.columns:
             continue
         s = frame[col]
         if col == "identified_by":
-            mapped = s.map(partial(_map_sources, table=table), na_action="ignore")
+            mapped = s.map(partial(map_sources, table=table), na_action="ignore")
         else:
-            mapped = s.map(partial(_map_value, table=table), na_action="ignore")
+            mapped = s.map(partial(map_value, table=table), na_action="ignore")
         if not mapped.equals(s):
             if out is frame:
                 out = frame.copy()
             out[col] = mapped
+    words: tuple[tuple[str, dict[str, Any]], ...] = (("level", dict(LEVEL_ALIASES)),
+                                                     ("violation", dict(FLAG_ALIASES)))
+    for col, wtable in words:
+        if col in frame.columns and not pd.api.types.is_numeric_dtype(frame[col].dtype):
+            s = frame[col].astype(object)
+            mapped = s.map(partial(_map_word, table=wtable), na_action="ignore")
+            if not mapped.equals(s):
+                if out is frame:
+                    out = frame.copy()
+                out[col] = mapped
     return out
 
 
-def _map_value(value: Any, table: dict[str, str]) -> str:
-    v = str(value).strip()
-    return table.get(v, v.lower())
-
-
-def _map_sources(value: Any, table: dict[str, str]) -> str:
-    parts = [p for p in _SOURCE_SPLIT.split(str(value).strip()) if p]
-    return ";".join(table.get(p, p.lower()) for p in parts)
+def _map_word(value: Any, table: dict[str, Any]) -> Any:
+    key = normalise_text(value).lower()
+    if key in table:
+        return int(table[key])
+    return value
 
 
 class _Collector:
@@ -275,6 +209,8 @@ class _Collector:
     def __init__(self, ids: pd.Series | None) -> None:
         self.parts: list[pd.DataFrame] = []
         self.ids = ids
+        self.reported: set[tuple[int, str]] = set()
+        self.zh: dict[tuple[int, str], str] = {}  # Chinese messages more precise than the reason's
 
     def add(
         self,
@@ -385,9 +321,18 @@ def find_failures(frame: pd.DataFrame, config: RiskModelConfig | None = None) ->
     required = list(REQUIRED_IDENTITY) + catalog.columns
     if config.outcome_column and config.require_outcome:
         required.append(config.outcome_column)
-    for c in required:
-        if c not in cols:
-            fc.add(None, c, None, "missing_column", f"required column {c!r} is missing")
+    missing = [c for c in required if c not in cols]
+    strays = unknown_headers(frame) if missing else []
+    for c in missing:
+        hint = ""
+        for h in strays:
+            sug = suggest_header(h, [c])
+            if sug is not None:
+                hint = f"; did you mean {sug[0]!r} for the header {h!r}?"
+                break
+        if not hint:
+            hint = f" (header {chinese_header(c)!r} or {c!r})"
+        fc.add(None, c, None, "missing_column", f"required column {c!r} is missing{hint}")
 
     present = set(cols) - set(dup_cols)
 
@@ -444,7 +389,7 @@ def find_failures(frame: pd.DataFrame, config: RiskModelConfig | None = None) ->
         vals = s.astype(object).to_numpy()
         codes, uniques = pd.factorize(s)  # check each distinct value once
         bad_u = np.array(
-            [any(p not in SOURCES for p in _SOURCE_SPLIT.split(str(v)) if p) for v in uniques],
+            [any(p not in SOURCES for p in SOURCE_SPLIT.split(str(v)) if p) for v in uniques],
             dtype=bool,
         )
         rows = np.flatnonzero((codes >= 0) & bad_u[np.maximum(codes, 0)]) if len(bad_u) else np.array([], int)
@@ -481,6 +426,7 @@ def find_failures(frame: pd.DataFrame, config: RiskModelConfig | None = None) ->
                 f"{den} is the denominator of rate factor(s) and must be a positive number",
             )
 
+    _conversion_failures(fc, frame, present)
     oc = config.outcome_column
     if oc and oc in present:
         vals, miss, wrong = _numeric(frame[oc])
@@ -490,7 +436,24 @@ def find_failures(frame: pd.DataFrame, config: RiskModelConfig | None = None) ->
             bad |= miss
         rows = np.flatnonzero(bad)
         fc.add(rows, oc, raw[rows], "invalid_outcome", f"{oc} must be 0 or 1")
-    return fc.frame()
+    return localise_failures(fc.frame(), frame, zh=fc.zh)
+
+
+def _conversion_failures(fc: _Collector, frame: pd.DataFrame, present: set[str]) -> None:
+    """Cells and headers that units.convert_columns could read two ways (from attrs)."""
+    done = set(fc.reported)
+    for f in frame.attrs.get("conversion_failures") or ():
+        col = str(f["column"])
+        if col not in present:
+            continue
+        if f["row"] is None:
+            fc.add(None, col, f["value"], "unit_mismatch", f["message"])
+            continue
+        r = int(f["row"])
+        if r >= len(frame) or (r, col) in done:
+            continue
+        fc.add(np.array([r]), col, [f["value"]], "ambiguous_number", f["message"])
+        fc.zh[(r, col)] = str(f.get("message_zh") or "")
 
 
 def _check_factor(fc: _Collector, series: pd.Series, f: Factor) -> None:
@@ -498,7 +461,7 @@ def _check_factor(fc: _Collector, series: pd.Series, f: Factor) -> None:
     vals, miss, wrong = _numeric(series)
     raw = series.astype(object).to_numpy()
     rows = np.flatnonzero(wrong)
-    fc.add(rows, col, raw[rows], "wrong_type", f"{col} ({f.label_en}) must be a number")
+    _wrong_type(fc, rows, col, raw[rows], f)
     if f.missing == "reject":
         rows = np.flatnonzero(miss)
         fc.add(
@@ -546,6 +509,32 @@ def _check_factor(fc: _Collector, series: pd.Series, f: Factor) -> None:
             "out_of_range",
             f"{col} ({f.label_en}) must lie in [{_fmt(lo)}, {_fmt(hi)}]",
         )
+
+
+def _wrong_type(fc: _Collector, rows: np.ndarray, col: str, values: np.ndarray, f: Factor) -> None:
+    """Text in a numeric column: say why it is not one exact number when we can."""
+    if not len(rows):
+        return
+    kind = factor_kind(f)
+    generic = f"{col} ({f.label_en}) must be a number"
+    reasons, msgs = [], []
+    for v in values:
+        p = parse_cell(v, kind, None)
+        if p.reason == "ambiguous_number":
+            reasons.append("ambiguous_number")
+            msgs.append(p.message_en)
+            fc.zh[(int(rows[len(msgs) - 1]), col)] = p.message_zh
+        else:
+            reasons.append("wrong_type")
+            msgs.append(generic if p.reason else f"{v!r} cannot be read with the header's unit; "
+                        "write the number in the header's unit")
+    r_arr = np.asarray(reasons)
+    m_arr = np.asarray(msgs, dtype=object)
+    for reason in ("ambiguous_number", "wrong_type"):
+        sel = r_arr == reason
+        if sel.any():
+            fc.add(rows[sel], col, values[sel], reason, list(m_arr[sel]))
+            fc.reported.update((int(r), col) for r in rows[sel])
 
 
 def _fmt(v: float | None) -> str:

@@ -39,7 +39,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 import numpy as np
-from scipy.special import expit, xlogy
+from scipy.special import expit
 from sklearn.isotonic import isotonic_regression
 
 __all__ = [
@@ -411,11 +411,3 @@ def map_from_dict(data: dict[str, Any]) -> SigmoidMap | BetaMap | IsotonicMap | 
     if kind not in MAPS:
         raise ValueError(f"unknown calibration map kind {kind!r}; known: {sorted(MAPS)}")
     return MAPS[kind](**{k: v for k, v in data.items() if k != "kind"})
-
-
-def log_loss_of(p: np.ndarray, y: np.ndarray) -> float:
-    """Mean log loss, probabilities clipped at the float64 machine epsilon (as scikit-learn)."""
-    eps = float(np.finfo(np.float64).eps)
-    p = np.clip(np.asarray(p, dtype=float), eps, 1 - eps)
-    y = np.asarray(y, dtype=float)
-    return float(-np.mean(xlogy(y, p) + xlogy(1 - y, 1 - p)))

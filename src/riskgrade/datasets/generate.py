@@ -24,8 +24,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import brentq
-from scipy.special import expit
 
 __all__ = ["TRUE_COEFFICIENTS", "TRUE_INTERACTION", "make_inventory"]
 
@@ -141,6 +139,8 @@ def make_inventory(
     >>> inv.shape[0], inv["risk_point_id"].is_unique
     (200, True)
     """
+    from scipy.special import expit
+
     if n_rows < 1:
         raise ValueError(f"n_rows must be at least 1, got {n_rows}")
     if not 0 < event_rate < 1:
@@ -265,6 +265,9 @@ def true_probability(frame: pd.DataFrame, *, event_rate: float = 0.03) -> np.nda
     The intercept is solved so that the mean probability over ``frame`` is
     ``event_rate``.
     """
+    from scipy.optimize import brentq
+    from scipy.special import expit
+
     from riskgrade.catalogs import sichuan_2012
 
     cat = sichuan_2012()

@@ -18,7 +18,7 @@ import pyarrow.compute as pc
 
 from riskgrade.engine.core import as_float, string_offsets
 from riskgrade.identity import id_columns, invalid_character_mask
-from riskgrade.schema import _SOURCE_SPLIT, CATEGORIES, REQUIRED_IDENTITY, SCOPES, SOURCES
+from riskgrade.schema import CATEGORIES, REQUIRED_IDENTITY, SCOPES, SOURCE_SPLIT, SOURCES
 
 if TYPE_CHECKING:
     from riskgrade.config import RiskModelConfig
@@ -91,7 +91,7 @@ def batch_is_valid(table: pa.Table, config: RiskModelConfig) -> bool:
         if not _is_text(col.type) and col.null_count != len(col):
             return False
         for v in pc.unique(col).to_pylist():
-            if v is not None and any(p not in SOURCES for p in _SOURCE_SPLIT.split(str(v)) if p):
+            if v is not None and any(p not in SOURCES for p in SOURCE_SPLIT.split(str(v)) if p):
                 return False
     checked: set[str] = set()
     for f in config.active_catalog.factors:

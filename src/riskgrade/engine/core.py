@@ -2,7 +2,7 @@
 
 Every function here is row-local (a batch can be cut anywhere) except
 :func:`grading_order`, which sorts the compact per-row keys of a set of whole units.
-The numerics are those of :mod:`riskgrade.scoring` (same functions, same column
+The numerics are those of :mod:`riskgrade.weighted_index` (same functions, same column
 order), so the engine produces the same bits as :meth:`riskgrade.RiskModel.grade`.
 """
 
@@ -17,8 +17,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from riskgrade.identity import fold_table
-from riskgrade.schema import VALUE_ALIASES, _map_sources, _map_value, canonical_columns
-from riskgrade.scoring import index_contributions, index_score
+from riskgrade.inventory_forms import convert_table
+from riskgrade.schema import VALUE_ALIASES, canonical_columns, map_sources, map_value
+from riskgrade.units import column_kinds
+from riskgrade.words import value_tables
 
 if TYPE_CHECKING:
     from riskgrade.config import RiskModelConfig
@@ -53,12 +55,15 @@ def canonical_table(
     """
     if isinstance(table, pa.RecordBatch):
         table = pa.Table.from_batches([table])
-    names = canonical_columns(table.column_names, mapping)
+    raw_headers = list(table.column_names)
+    names = canonical_columns(raw_headers, mapping)
     table = table.rename_columns(names)
     if len(set(names)) != len(names):
         return table  # duplicate columns: validation reports them
     table = fold_table(table, config)
-    for col, aliases in VALUE_ALIASES.items():
+    tables = (value_tables({str(k): v for k, v in config.values.items()})
+              if config is not None else VALUE_ALIASES)
+    for col, aliases in tables.items():
         if col not in names:
             continue
         arr = table.column(col)
@@ -66,13 +71,14 @@ def canonical_table(
             continue
         enc = pc.dictionary_encode(arr).combine_chunks()
         values = enc.dictionary.to_pylist()
-        fn = _map_sources if col == "identified_by" else _map_value
+        fn = map_sources if col == "identified_by" else map_value
         mapped = [fn(v, table=aliases) for v in values]
         if mapped == values:
             continue
         new = pc.take(pa.array(mapped, type=arr.type), enc.indices)
         table = table.set_column(names.index(col), col, new)
-    return table
+    kinds = column_kinds(config.active_catalog) if config is not None else None
+    return convert_table(table, raw_headers, kinds)
 
 
 def as_float(arr: pa.Array | pa.ChunkedArray) -> np.ndarray:
@@ -122,18 +128,6 @@ def factor_matrix(table: pa.Table, catalog: FactorCatalog) -> np.ndarray:
     for j, f in enumerate(catalog.factors):
         F[:, j] = catalog.transform_one(f, cols)
     return F
-
-
-def score_batch(
-    F: np.ndarray, weights: np.ndarray, decimals: int
-) -> np.ndarray:
-    """Rounded index scores of a factor-score matrix (:func:`riskgrade.scoring.index_score`)."""
-    return index_score(F, weights, decimals=decimals)
-
-
-def contributions(F: np.ndarray, weights: np.ndarray) -> np.ndarray:
-    """Contributions (:func:`riskgrade.scoring.index_contributions`)."""
-    return index_contributions(F, weights)
 
 
 def score_ints(score: np.ndarray, decimals: int) -> np.ndarray:
@@ -252,8 +246,3 @@ def grading_order(
     lex.append(run)
     order[pos] = rows[np.lexsort(lex)]
     return order
-
-
-def canonical_names(names: Sequence[str], mapping: dict[str, str]) -> list[str]:
-    """Canonical column names (see :func:`riskgrade.schema.canonical_columns`)."""
-    return canonical_columns(names, mapping)

@@ -39,6 +39,8 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from riskgrade.engine.pool import Ordered
+
 __all__ = [
     "MAX_COLUMNS",
     "PARSE_OPTIONS",
@@ -280,8 +282,6 @@ def parallel_csv_tables(
         From the first block (header, inference) at once; from a later block (a value
         that does not fit its column's type) when that block is reached.
     """
-    from riskgrade.engine.pool import Ordered
-
     fh = open(path, "rb")  # noqa: SIM115 - closed by the generator below
     try:
         blocks = row_blocks(fh, block_size)

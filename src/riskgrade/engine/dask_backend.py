@@ -229,7 +229,7 @@ def fit_weights_dask(ddf: Any, model: Any) -> Any:
     if stats.needs_second_pass:  # min-max entropy: sums of x - min
         stats = _reduce(ddf, model, stats.second_pass())
     weights, details = stats.finalize()
-    model._set_weights(pd.Series(weights, dtype=float).reindex(names).fillna(0.0), details)
+    model.set_weights(pd.Series(weights, dtype=float).reindex(names).fillna(0.0), details)
     model.training_ = {"n_rows": int(stats.rows), "input_sha256": None}
     return model
 
@@ -313,9 +313,9 @@ def grade_dask_file(
             ddf = dd.read_parquet(str(src))
         else:
             from riskgrade.engine.csv_blocks import compression_of
-            from riskgrade.io import _text_types
+            from riskgrade.io import text_column_types
 
-            text = {k: "string" for k in _text_types(model.config)}
+            text = {k: "string" for k in text_column_types(model.config)}
             # a compressed file cannot be split: one partition (gzip, zstd by their first bytes)
             codec = compression_of(src)
             ddf = dd.read_csv(str(src), dtype=text, blocksize=None if codec else "64MB",
@@ -337,12 +337,9 @@ def grade_dask_file(
                            "message": "risk_point_id duplicated"})
         raise InventoryValidationError(fc, n_rows=len(frame))
     frame = frame.sort_values("_row", kind="stable").drop(columns="_row").reset_index(drop=True)
-    import types
 
-    prov = model._provenance(
-        types.SimpleNamespace(attrs={"input_sha256": file_sha256(src) if src.is_file() else None,
-                                     "source": str(src)}),
-        len(frame), 0,
+    prov = model.provenance(
+        len(frame), 0, input_sha256=file_sha256(src) if src.is_file() else None, source=str(src)
     )
     out = Path(output)
     write_frame(frame, out, provenance=prov)

@@ -18,13 +18,15 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from riskgrade.engine.hashing import id_hashes
+
 if TYPE_CHECKING:
-    from riskgrade.engine.batch import _Run
+    from riskgrade.engine.state import RunState
 
 __all__ = ["duplicates", "good_positions", "id_hashes", "sorted_failures"]
 
 
-def duplicates(run: _Run) -> pd.DataFrame | None:
+def duplicates(run: RunState) -> pd.DataFrame | None:
     """Failure cases for ids repeated across the whole input (``None`` if unique)."""
     if run.engine == "local":
         if not run.keys["ids"]:
@@ -62,7 +64,7 @@ def duplicates(run: _Run) -> pd.DataFrame | None:
 _HREC = np.dtype([("h", "<u8"), ("i", "<i8")])
 
 
-def _stream_duplicate_candidates(run: _Run) -> pd.Series | None:
+def _stream_duplicate_candidates(run: RunState) -> pd.Series | None:
     """Ids whose hash repeats (indexed by input row), from the stream engine's key file.
 
     One pass writes (hash, key-file row) records to ``hash mod groups`` files sized for
@@ -130,7 +132,7 @@ def _stream_duplicate_candidates(run: _Run) -> pd.Series | None:
     return pd.Series(np.concatenate(parts), index=pos)
 
 
-def good_positions(run: _Run, local: np.ndarray | None = None) -> np.ndarray:
+def good_positions(run: RunState, local: np.ndarray | None = None) -> np.ndarray:
     """Input row positions of graded rows (all of them, or those at ``local`` indices)."""
     n = run.p1.rows_in
     bad = np.unique(np.concatenate(run.p1.bad_rows)) if run.p1.bad_rows else np.zeros(0, np.int64)
@@ -171,47 +173,3 @@ def sorted_failures(parts: list[pd.DataFrame]) -> pd.DataFrame:
     return fc.iloc[order].reset_index(drop=True)
 
 
-_MUL = np.uint64(0x100000001B3)  # FNV-1a 64-bit prime
-_BASIS = np.uint64(0xCBF29CE484222325)  # FNV-1a 64-bit offset basis
-
-
-def id_hashes(ids: pa.Array | pa.ChunkedArray) -> np.ndarray:
-    """64-bit FNV-1a hashes of the UTF-8 bytes of each id, vectorised (nulls: the empty id).
-
-    The hash of a value depends on its bytes only (not on the batch it is in), so the
-    stream engine can spill ids as 8-byte hashes and compare only the ids whose hashes
-    repeat. Rows are grouped by byte length and each group is hashed one byte column at
-    a time (Fowler, Noll and Vo, FNV-1a: ``h = (h ^ byte) * prime`` modulo 2**64), so the
-    Python work is per distinct length, not per row.
-    """
-    from riskgrade.engine.core import string_offsets
-
-    if isinstance(ids, pa.ChunkedArray):
-        parts = [id_hashes(c) for c in ids.chunks]
-        return np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
-    if not (pa.types.is_string(ids.type) or pa.types.is_large_string(ids.type)):
-        ids = pc.cast(ids, pa.string())
-    n = len(ids)
-    out = np.full(n, _BASIS, dtype=np.uint64)
-    got = string_offsets(ids)
-    if got is None or n == 0:
-        return out
-    off, data = got
-    buf = np.frombuffer(data, dtype=np.uint8)
-    start = off[:-1].astype(np.int64)
-    length = np.diff(off).astype(np.int64)
-    if ids.null_count:
-        valid = np.asarray(ids.is_valid())
-        length = np.where(valid, length, 0)
-    with np.errstate(over="ignore"):
-        for L in np.unique(length):
-            if L == 0:
-                continue
-            rows = np.flatnonzero(length == L)
-            h = out[rows]
-            first = start[rows]
-            for k in range(int(L)):
-                h ^= buf[first + k].astype(np.uint64)
-                h *= _MUL
-            out[rows] = h
-    return out

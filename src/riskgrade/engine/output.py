@@ -26,15 +26,17 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from riskgrade.engine.compact import restore
 from riskgrade.engine.core import FLAG_DEMOTED, FLAG_EXCEPTION, FLAG_TIE, factor_matrix
+from riskgrade.engine.pool import Ordered
 from riskgrade.engine.rank import REC
-from riskgrade.engine.sources import Ordered, _restore, _Writer, format_csv
+from riskgrade.engine.writers import Writer, format_csv
 from riskgrade.exceptions import DataWarning
 from riskgrade.grading import provisional_levels
-from riskgrade.scoring import _sums
+from riskgrade.weighted_index import weighted_sums
 
 if TYPE_CHECKING:
-    from riskgrade.engine.batch import _Run
+    from riskgrade.engine.state import RunState
 
 __all__ = ["OutputSpec", "output_part", "score_and_contributions", "write_output"]
 
@@ -72,13 +74,14 @@ class OutputSpec:
     cap_eff: np.ndarray
     types: dict[str, pa.DataType]
     drop: tuple[str, ...] = ()
+    view: Any = None  # riskgrade.output_view.OutputView: written columns and headers
 
 
 def score_and_contributions(F: np.ndarray, w: np.ndarray, decimals: int) -> tuple[np.ndarray, np.ndarray]:
     """Index scores and contributions with the weighted sums computed once.
 
-    The same operations as :func:`~riskgrade.scoring.index_score` and
-    :func:`~riskgrade.scoring.index_contributions`, so the same bits.
+    The same operations as :func:`~riskgrade.weighted_index.index_score` and
+    :func:`~riskgrade.weighted_index.index_contributions`, so the same bits.
     """
     s, cols = score_and_contribution_columns(F, w, decimals)
     return s, np.column_stack(cols) if cols else np.empty((len(s), 0))
@@ -92,7 +95,7 @@ def score_and_contribution_columns(
     Element by element the operations are those of the matrix form (``x * w_j / den``
     with ``x = 0`` where missing), so the bits are the same; no n x m temporary is made.
     """
-    num, den = _sums(F, w)
+    num, den = weighted_sums(F, w)
     bad = den <= 0
     with np.errstate(invalid="ignore", divide="ignore"):
         s = num / den
@@ -128,18 +131,35 @@ def graded_table(
         "quota_tie": pa.array((flags & FLAG_TIE) > 0),
         "quota_exception": pa.array((flags & FLAG_EXCEPTION) > 0),
     }
+    view = spec.view
     names = spec.catalog.names
-    for j, name in enumerate(names):
-        added[f"factor_{name}"] = pa.array(np.ascontiguousarray(F[:, j]), from_pandas=True)
-    del F
-    for j, name in enumerate(names):
-        added[f"contrib_{name}"] = pa.array(contrib[j], from_pandas=True)
-    del contrib
+    if view is None or view.explain:
+        for j, name in enumerate(names):
+            added[f"factor_{name}"] = pa.array(np.ascontiguousarray(F[:, j]), from_pandas=True)
+        for j, name in enumerate(names):
+            added[f"contrib_{name}"] = pa.array(contrib[j], from_pandas=True)
+    del F, contrib
+    if view is not None:
+        added["reason"] = _reasons(spec, g, rank, flags, view.lang)
     if spec.drop:
         t = t.drop_columns(list(spec.drop))
-    cols = [_restore(c, spec.types.get(nm)) for c, nm in zip(t.columns, t.column_names, strict=True)]
+    cols = [restore(c, spec.types.get(nm)) for c, nm in zip(t.columns, t.column_names, strict=True)]
     cols += list(added.values())
-    return pa.table(cols, names=[*t.column_names, *added]), counts
+    out = pa.table(cols, names=[*t.column_names, *added])
+    return (out if view is None else view.table(out)), counts
+
+
+def _reasons(spec: OutputSpec, g: np.ndarray, rank: np.ndarray, flags: np.ndarray, lang: str) -> pa.Array:
+    """The quota's reason of each row (null where the quota changed nothing)."""
+    from riskgrade.output_view import reason_one
+
+    touched = np.flatnonzero((flags & (FLAG_DEMOTED | FLAG_EXCEPTION)) > 0)
+    out: list[str | None] = [None] * len(flags)
+    for i in touched:
+        u = int(g[i])
+        out[i] = reason_one(bool(flags[i] & FLAG_DEMOTED), int(rank[i]), int(spec.n_u[u]),
+                            int(spec.cap_eff[u]), lang)
+    return pa.array(out, type=pa.string())
 
 
 def output_part(
@@ -171,7 +191,7 @@ def output_part(
         ``"csv"``: return the CSV text; ``"parquet"``: the table (passed through
         ``encode`` when given, e.g. encoded as a Parquet row group); ``None``: nothing.
     encode : callable, optional
-        Applied to a Parquet part in the worker (see ``_Writer.encode``).
+        Applied to a Parquet part in the worker (see ``Writer.encode``).
 
     Returns
     -------
@@ -191,7 +211,7 @@ def output_part(
     return (encode(table) if encode is not None else table), counts, own
 
 
-def write_output(run: _Run, writer: _Writer | None, rejected: list[pa.Table]) -> None:
+def write_output(run: RunState, writer: Writer | None, rejected: list[pa.Table]) -> None:
     """Pass 2: graded parts built in worker threads, written in file order; level counts."""
     counts = np.zeros(4, dtype=np.int64)
     fmt = writer.fmt if writer is not None else None
@@ -235,7 +255,7 @@ def write_output(run: _Run, writer: _Writer | None, rejected: list[pa.Table]) ->
         pool.close()
     run.summary.levels = {1: int(counts[1]), 2: int(counts[2]), 3: int(counts[3])}
 
-def _parts(run: _Run, rejected: list[pa.Table]) -> Iterator[tuple]:
+def _parts(run: RunState, rejected: list[pa.Table]) -> Iterator[tuple]:
     """Input slices of valid rows with their unit codes, ranks and flags, in file order."""
     r0 = 0
     done_good = 0
@@ -289,11 +309,11 @@ def _parts(run: _Run, rejected: list[pa.Table]) -> Iterator[tuple]:
         readers.close()
 
 
-def _joined(run: _Run, group: list[tuple[pa.Table, slice]]) -> tuple[pa.Table, ...]:
+def _joined(run: RunState, group: list[tuple[pa.Table, slice]]) -> tuple[pa.Table, ...]:
     """Consecutive kept slices as one table (input types restored) with their keys."""
     types = run.types0 or {}
     tables = [
-        pa.table([_restore(c, types.get(nm)) for c, nm in zip(t.columns, t.column_names, strict=True)],
+        pa.table([restore(c, types.get(nm)) for c, nm in zip(t.columns, t.column_names, strict=True)],
                  names=t.column_names)
         for t, _ in group
     ]
@@ -301,7 +321,7 @@ def _joined(run: _Run, group: list[tuple[pa.Table, slice]]) -> tuple[pa.Table, .
     return pa.concat_tables(tables), run.g[sl], run.rank[sl], run.flags[sl]
 
 def _stream_keys(
-    run: _Run, t: pa.Table, m: int, readers: _GroupReaders
+    run: RunState, t: pa.Table, m: int, readers: _GroupReaders
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     q = run.quota_policy.by
     g = run.units.lookup(t.column(q)) if q in t.column_names else np.zeros(m, np.int32)
@@ -348,13 +368,13 @@ class _GroupReaders:
             h.close()
 
 
-def _reject(run: _Run, t: pa.Table, sel: np.ndarray, r0: int, rejected: list[pa.Table]) -> pa.Table:
+def _reject(run: RunState, t: pa.Table, sel: np.ndarray, r0: int, rejected: list[pa.Table]) -> pa.Table:
     good = np.ones(t.num_rows, dtype=bool)
     good[sel] = False
     rej = t.filter(pa.array(~good))
     types0 = run.types0 or {}
     rej = pa.table(
-        [_restore(c, types0.get(nm)) for c, nm in zip(rej.columns, rej.column_names, strict=True)],
+        [restore(c, types0.get(nm)) for c, nm in zip(rej.columns, rej.column_names, strict=True)],
         names=rej.column_names,
     )
     rej = rej.add_column(0, "row", pa.array(sel + r0, pa.int64()))
@@ -362,7 +382,7 @@ def _reject(run: _Run, t: pa.Table, sel: np.ndarray, r0: int, rejected: list[pa.
     rejected.append(rej.append_column("reject_reasons", pa.array(reasons)))
     return t.filter(pa.array(good))
 
-def _spec(run: _Run, t: pa.Table) -> OutputSpec:
+def _spec(run: RunState, t: pa.Table) -> OutputSpec:
     names = run.catalog.names
     added = [*RESULT_NAMES, *(f"factor_{n}" for n in names), *(f"contrib_{n}" for n in names)]
     have = set(t.column_names)
@@ -375,6 +395,7 @@ def _spec(run: _Run, t: pa.Table) -> OutputSpec:
     return OutputSpec(
         catalog=run.catalog, weights=run.w, decimals=run.dec, levels=run.config.levels,
         n_u=run.n_u, cap_eff=run.cap_eff, types=run.types0 or {}, drop=clash,
+        view=getattr(run, "view", None),
     )
 
 

@@ -18,10 +18,9 @@ total row count.
 The footer is Thrift compact protocol. :class:`RowGroupStitcher` walks it field by
 field and copies every byte it does not change: only the offsets (and the row-group
 ordinal, the row count and the list of row groups) are re-encoded, so fields added by
-later Parquet versions pass through untouched. Decoding every footer into objects with
-the ``thrift`` package took 0.7 s of the main thread for 2M rows (8 row groups of 41
-columns), a third of the encoding it spreads over the cores; the byte walk takes about
-a fifth of that, which is why it is done here. Files with a page index or bloom
+later Parquet versions pass through untouched; it costs a fraction of decoding every
+footer into objects with the ``thrift`` package (figures: benchmarks/README.md, "Engine
+memory notes"), which is why it is done here. Files with a page index or bloom
 filters (stored after the row groups, not inside them) are refused; the engines do
 not write them.
 

@@ -38,7 +38,7 @@ from riskgrade.engine.spill import read_part, split_ipc
 from riskgrade.grading import AUDIT_COLUMNS, provisional_levels, quota_from_order
 
 if TYPE_CHECKING:
-    from riskgrade.engine.batch import _Run
+    from riskgrade.engine.state import RunState
 
 __all__ = ["REC", "grade_units", "rank_units"]
 
@@ -46,7 +46,7 @@ _SLICE_ROWS = 1 << 20
 REC = np.dtype([("r", "<i4"), ("f", "u1")])
 
 
-def rank_units(run: _Run) -> None:
+def rank_units(run: RunState) -> None:
     """Rank every valid row within its unit, apply the quota, fill the run's summary."""
     q = run.quota_policy
     run.n_units = len(run.units)
@@ -83,7 +83,7 @@ def rank_units(run: _Run) -> None:
     s.rows_graded = run.p1.rows_in - len(run.bad)
 
 
-def _rank_local(run: _Run, g: np.ndarray, audits: list[pd.DataFrame]) -> None:
+def _rank_local(run: RunState, g: np.ndarray, audits: list[pd.DataFrame]) -> None:
     s_int = np.concatenate(run.keys["s"]) if run.keys["s"] else np.zeros(0, np.int64)
     ids = _chunks(run.keys["ids"]) if run.keys["ids"] else None
     run.keys = {}
@@ -111,7 +111,7 @@ def _rank_local(run: _Run, g: np.ndarray, audits: list[pd.DataFrame]) -> None:
 
 
 def grade_units(
-    run: _Run,
+    run: RunState,
     g: np.ndarray,
     base: int,
     s_int: np.ndarray,
@@ -157,7 +157,7 @@ def grade_units(
     return qo.rank.astype(np.int32), flags
 
 
-def _rank_groups(run: _Run, audits: list[pd.DataFrame]) -> None:
+def _rank_groups(run: RunState, audits: list[pd.DataFrame]) -> None:
     """Stream engine: split the key file by unit group (one pass), then grade each group."""
     n = run.p1.rows_in - len(run.bad)
     per_row = 96 + 8 * len(run.tie_present)

@@ -20,6 +20,7 @@ __all__ = [
     "print_source_notes",
     "quiet_broken_pipe",
     "run_template_command",
+    "write_graded",
     "write_stdout_csv",
 ]
 
@@ -47,6 +48,17 @@ def graded_in_memory(input_path: str, output: str) -> bool:
     if not p.is_file():
         return False
     return not input_format(p)[0].engine_input
+
+
+def write_graded(frame: Any, out: str, result: Any, *, notes: list[str] | None = None) -> None:
+    """Write the graded frame; a workbook also gets the unit summary, audit and 说明 sheets."""
+    path = Path(out)
+    form = output_format(path)
+    if form.name == "xlsx":
+        form.write(frame, path, result.provenance, summary=result.unit_summary().reset_index(),
+                   audit=result.audit, notes=list(notes or []))
+    else:
+        form.write(frame, path, result.provenance)
 
 
 def write_stdout_csv(data: Any) -> None:

@@ -5,7 +5,7 @@
 prediction with Wilson 95 % intervals, the diagonal of perfect calibration and, when
 asked, the 95 % band of a perfectly calibrated forecaster with the same predictions
 (outcomes drawn from the predictions), so that deviations inside the band read as noise.
-It is re-exported as ``riskgrade.plotting.ReliabilityDisplay`` (alias ``CalibrationDisplay``).
+It is re-exported as ``riskgrade.plotting.ReliabilityDisplay``.
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ import pandas as pd
 
 from riskgrade.calibration.levels import wilson_interval
 from riskgrade.calibration.metrics import ece, equal_mass_bins
+from riskgrade.plotting.axes import new_axes, use_lang_font
 
-__all__ = ["CalibrationDisplay", "ReliabilityDiagramDisplay", "ReliabilityDisplay"]
+__all__ = ["ReliabilityDisplay"]
 
 
 class ReliabilityDisplay:
@@ -100,9 +101,7 @@ class ReliabilityDisplay:
 
     def plot(self, ax: Any = None, *, color: str = "#4b6c8c") -> ReliabilityDisplay:
         """Draw the diagram; return ``self`` with ``ax_``, ``figure_`` and ``line_`` set."""
-        from riskgrade.plotting.displays import _axes, _use_lang_font
-
-        ax, fig = _axes(ax, (5.2, 5.0))
+        ax, fig = new_axes(ax, (5.2, 5.0))
         t = self.bins
         top = float(max(t["ci_high"].max(), t["mean_p"].max())) * 1.05
         zh = self.lang == "zh"
@@ -122,10 +121,6 @@ class ReliabilityDisplay:
         ax.set_xlabel("平均预测概率" if zh else "mean predicted probability")
         ax.set_ylabel("实际发生率" if zh else "observed event rate")
         ax.legend(fontsize="small", loc="upper left")
-        _use_lang_font(fig, self.lang)
+        use_lang_font(fig, self.lang)
         self.ax_, self.figure_ = ax, fig
         return self
-
-
-CalibrationDisplay = ReliabilityDisplay
-ReliabilityDiagramDisplay = ReliabilityDisplay

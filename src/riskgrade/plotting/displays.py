@@ -10,20 +10,19 @@ Chinese (``lang="zh"``, with a CJK font when one is installed) or English.
 - :class:`FactorHeatmapDisplay` — mean factor score per unit and factor;
 - :class:`LevelProbabilityDisplay` — P(level 1/2/3) of the least certain points;
 - :class:`AHPConsistencyDisplay` — consistency ratios of AHP judgement matrices;
-- the reliability diagram of calibrated scores is re-exported from
-  :mod:`riskgrade.plotting.calibration` when that module is installed.
+- the reliability diagram of calibrated scores is in :mod:`riskgrade.plotting.calibration`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from riskgrade.i18n import factor_label, level_name, resolve_language
+from riskgrade.plotting.axes import new_axes, use_lang_font
 from riskgrade.report.svg import LEVEL_COLOURS
 
 __all__ = [
@@ -32,74 +31,7 @@ __all__ = [
     "LevelDistributionDisplay",
     "LevelProbabilityDisplay",
     "WeightsDisplay",
-    "cjk_font",
 ]
-
-_CJK_FONT_FILES = (
-    "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc",
-    "/usr/share/fonts/opentype/noto/NotoSerifCJK-Regular.ttc",
-    "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
-)
-_CJK_FONTS = (
-    "Noto Sans CJK SC",
-    "Noto Sans CJK JP",
-    "Noto Serif CJK SC",
-    "Source Han Sans SC",
-    "Microsoft YaHei",
-    "PingFang SC",
-    "SimHei",
-    "WenQuanYi Zen Hei",
-    "WenQuanYi Micro Hei",
-)
-
-
-def _mpl() -> Any:
-    try:
-        import matplotlib.pyplot as plt
-    except ImportError:  # pragma: no cover - depends on the extra
-        raise ImportError("plotting needs matplotlib: pip install 'riskgrade[plot]'") from None
-    return plt
-
-
-def cjk_font() -> str | None:
-    """Name of an installed font that draws Chinese, or ``None``."""
-    from matplotlib import font_manager
-
-    installed = {f.name for f in font_manager.fontManager.ttflist}
-    found = next((name for name in _CJK_FONTS if name in installed), None)
-    if found is None:
-        # matplotlib's font cache predates a font installed later (e.g. fonts-noto-cjk):
-        # register the usual system locations of CJK fonts without rebuilding the cache
-        for pattern in _CJK_FONT_FILES:
-            for path in sorted(Path("/").glob(pattern.lstrip("/"))):
-                try:
-                    font_manager.fontManager.addfont(str(path))
-                except (OSError, RuntimeError, ValueError):
-                    continue
-        installed = {f.name for f in font_manager.fontManager.ttflist}
-        found = next((name for name in _CJK_FONTS if name in installed), None)
-    return found
-
-
-def _use_lang_font(fig: Any, lang: str) -> None:
-    """Give every text of a figure a CJK-capable font family when the labels are Chinese."""
-    if lang != "zh":
-        return
-    font = cjk_font()
-    if font is None:
-        return
-    from matplotlib.text import Text
-
-    for t in fig.findobj(Text):
-        t.set_fontfamily([font, "DejaVu Sans"])
-
-
-def _axes(ax: Any, figsize: tuple[float, float]) -> tuple[Any, Any]:
-    plt = _mpl()
-    if ax is None:
-        _, ax = plt.subplots(figsize=figsize, layout="constrained")
-    return ax, ax.figure
-
 
 class WeightsDisplay:
     """Factor weights as horizontal bars, with interval whiskers when known.
@@ -183,7 +115,7 @@ class WeightsDisplay:
 
     def plot(self, ax: Any = None, *, color: str = "#4b6c8c") -> WeightsDisplay:
         """Draw the bars; return ``self`` with ``ax_``, ``figure_`` and ``bars_`` set."""
-        ax, fig = _axes(ax, (6.5, 0.35 * len(self.weights) + 1.2))
+        ax, fig = new_axes(ax, (6.5, 0.35 * len(self.weights) + 1.2))
         y = np.arange(len(self.weights))[::-1]
         xerr = None
         if self.lower is not None and self.upper is not None:
@@ -195,7 +127,7 @@ class WeightsDisplay:
         ax.set_xlim(0, None)
         if self.title:
             ax.set_title(self.title)
-        _use_lang_font(fig, self.lang)
+        use_lang_font(fig, self.lang)
         self.ax_, self.figure_ = ax, fig
         return self
 
@@ -252,7 +184,7 @@ class LevelDistributionDisplay:
 
     def plot(self, ax: Any = None, *, normalize: bool = True) -> LevelDistributionDisplay:
         """Draw the stacked bars (shares when ``normalize``, else counts); return ``self``."""
-        ax, fig = _axes(ax, (7.0, 0.28 * len(self.counts) + 1.4))
+        ax, fig = new_axes(ax, (7.0, 0.28 * len(self.counts) + 1.4))
         data = self.shares if normalize else self.counts
         y = np.arange(len(data))[::-1]
         left = np.zeros(len(data))
@@ -278,7 +210,7 @@ class LevelDistributionDisplay:
         else:
             ax.set_xlabel("风险点数" if self.lang == "zh" else "risk points")
         ax.legend(loc="lower right", fontsize="small", ncols=4, bbox_to_anchor=(1, 1.0))
-        _use_lang_font(fig, self.lang)
+        use_lang_font(fig, self.lang)
         self.ax_, self.figure_ = ax, fig
         return self
 
@@ -337,7 +269,7 @@ class FactorHeatmapDisplay:
     ) -> FactorHeatmapDisplay:
         """Draw the heat map with a colour bar; return ``self`` (``im_`` is the image)."""
         n_r, n_c = self.matrix.shape
-        ax, fig = _axes(ax, (0.7 * n_c + 3.0, 0.3 * n_r + 2.0))
+        ax, fig = new_axes(ax, (0.7 * n_c + 3.0, 0.3 * n_r + 2.0))
         self.im_ = ax.imshow(self.matrix.to_numpy(), cmap=cmap, vmin=0.0, vmax=1.0, aspect="auto")
         ax.set_xticks(np.arange(n_c), labels=self.labels, rotation=40, ha="right")
         ax.set_yticks(np.arange(n_r), labels=[str(i) for i in self.matrix.index])
@@ -356,7 +288,7 @@ class FactorHeatmapDisplay:
                             color="white" if v > 0.6 else "black",
                         )
         fig.colorbar(self.im_, ax=ax, label="因素得分" if self.lang == "zh" else "factor score")
-        _use_lang_font(fig, self.lang)
+        use_lang_font(fig, self.lang)
         self.ax_, self.figure_ = ax, fig
         return self
 
@@ -415,7 +347,7 @@ class LevelProbabilityDisplay:
 
     def plot(self, ax: Any = None) -> LevelProbabilityDisplay:
         """Draw the stacked bars; return ``self``."""
-        ax, fig = _axes(ax, (7.0, 0.25 * len(self.probabilities) + 1.4))
+        ax, fig = new_axes(ax, (7.0, 0.25 * len(self.probabilities) + 1.4))
         y = np.arange(len(self.probabilities))[::-1]
         left = np.zeros(len(y))
         self.bars_ = {}
@@ -432,7 +364,7 @@ class LevelProbabilityDisplay:
         ax.set_xlim(0, 1)
         ax.set_xlabel("等级概率" if self.lang == "zh" else "probability of each level")
         ax.legend(loc="lower right", fontsize="small", ncols=3, bbox_to_anchor=(1, 1.0))
-        _use_lang_font(fig, self.lang)
+        use_lang_font(fig, self.lang)
         self.ax_, self.figure_ = ax, fig
         return self
 
@@ -488,7 +420,7 @@ class AHPConsistencyDisplay:
 
     def plot(self, ax: Any = None) -> AHPConsistencyDisplay:
         """Draw the CR bars and the threshold line; return ``self``."""
-        ax, fig = _axes(ax, (0.5 * len(self.cr) + 3.0, 3.2))
+        ax, fig = new_axes(ax, (0.5 * len(self.cr) + 3.0, 3.2))
         x = np.arange(len(self.cr))
         colours = np.where(self.acceptable.to_numpy(), "#4b6c8c", LEVEL_COLOURS[1])
         self.bars_ = ax.bar(x, self.cr.to_numpy(), color=colours)
@@ -506,23 +438,6 @@ class AHPConsistencyDisplay:
         ax.set_xticks(x, labels=list(self.cr.index), rotation=30 if len(x) > 6 else 0)
         ax.set_ylabel("一致性比率 CR" if self.lang == "zh" else "consistency ratio CR")
         ax.legend(fontsize="small")
-        _use_lang_font(fig, self.lang)
+        use_lang_font(fig, self.lang)
         self.ax_, self.figure_ = ax, fig
         return self
-
-
-_CALIBRATION_NAMES = ("ReliabilityDisplay", "CalibrationDisplay", "ReliabilityDiagramDisplay")
-
-
-def __getattr__(name: str) -> Any:
-    # The reliability diagram lives with the calibration code; re-export it lazily.
-    if name in _CALIBRATION_NAMES:
-        try:
-            from riskgrade.plotting import calibration as plotting_calibration
-        except ImportError:
-            raise AttributeError(
-                f"riskgrade.plotting.{name} needs riskgrade.plotting.calibration, which is not installed"
-            ) from None
-        if hasattr(plotting_calibration, name):
-            return getattr(plotting_calibration, name)
-    raise AttributeError(f"module 'riskgrade.plotting' has no attribute {name!r}")

@@ -8,17 +8,18 @@ from anywhere.
 from __future__ import annotations
 
 import datetime as _dt
-import html
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from riskgrade._version import __version__
-from riskgrade.i18n import level_name, translate, value_label
-from riskgrade.report.render import (
+from riskgrade.grading import small_unit_summary
+from riskgrade.i18n import level_name, value_label
+from riskgrade.output_view import small_unit_sentence
+from riskgrade.report.inputs import (
     ReportInputs,
     factor_labels,
     level_probabilities,
@@ -26,110 +27,10 @@ from riskgrade.report.render import (
     uncertain_mask,
     weight_method_label,
 )
+from riskgrade.report.markup import CSS, Raw, esc, level_badge, limit_note, num, pct, table, tr
 from riskgrade.report.svg import level_bars_svg, probability_bar_svg, weight_bars_svg
-from riskgrade.report.text import TEXT
 
 __all__ = ["build_html"]
-
-_CSS = """
-:root{--l1:#b2182b;--l2:#ef8a62;--l3:#c9d6df;--ink:#1d2733;--muted:#5b6875;--rule:#d8dee4}
-*{box-sizing:border-box}
-body{margin:0;color:var(--ink);background:#fff;line-height:1.5;
-font-family:"Noto Sans CJK SC","Source Han Sans SC","PingFang SC","Microsoft YaHei","SimHei",
-"Noto Sans",system-ui,-apple-system,"Segoe UI",Arial,sans-serif;font-size:14px}
-main{max-width:1080px;margin:0 auto;padding:24px 28px 48px}
-header{border-bottom:3px solid var(--l1);margin-bottom:18px;padding-bottom:10px}
-h1{font-size:26px;margin:0 0 2px}
-h2{font-size:19px;margin:32px 0 10px;padding-bottom:4px;border-bottom:1px solid var(--rule)}
-h3{font-size:15px;margin:18px 0 6px}
-.sub{color:var(--muted);margin:0}
-.kpis{display:flex;flex-wrap:wrap;gap:10px;margin:14px 0}
-.kpi{border:1px solid var(--rule);border-radius:6px;padding:8px 14px;min-width:112px}
-.kpi b{display:block;font-size:22px}
-.kpi.l1 b{color:var(--l1)}
-.kpi span{color:var(--muted);font-size:12px}
-table{border-collapse:collapse;width:100%;margin:8px 0 4px;font-size:13px}
-th,td{border:1px solid var(--rule);padding:4px 7px;text-align:left;vertical-align:top}
-th{background:#f3f5f7;font-weight:600}
-td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
-tr.over td{background:#fdecea}
-.lv{display:inline-block;padding:0 6px;border-radius:3px;font-size:12px;white-space:nowrap}
-.lv1{background:var(--l1);color:#fff}.lv2{background:var(--l2)}.lv3{background:var(--l3)}
-.note{color:var(--muted);font-size:12.5px}
-.warn{border-left:4px solid var(--l1);background:#fdecea;padding:6px 10px;margin:8px 0}
-.ok{color:#1a7f37}.bad{color:var(--l1);font-weight:600}
-code{font-family:"Noto Sans Mono CJK SC",Menlo,Consolas,monospace;font-size:12px;word-break:break-all}
-nav ul{margin:4px 0;padding-left:0;list-style:none;columns:2}
-svg.chart{display:block;margin:8px 0}
-svg text{font-family:inherit;fill:var(--ink)}
-.sign{margin-top:28px;border:1px solid var(--rule);padding:14px 18px;page-break-inside:avoid}
-.sign .line{display:flex;gap:40px;margin-top:36px}
-.sign .line span{border-top:1px solid var(--ink);padding-top:4px;min-width:220px}
-@media print{main{padding:0;max-width:none}h2{page-break-after:avoid}tr{page-break-inside:avoid}
-nav{display:none}}
-@page{size:A4;margin:16mm 14mm}
-"""
-
-
-class Raw(str):
-    """Text already in HTML (not escaped again)."""
-
-    __slots__ = ()
-
-
-def _e(v: Any) -> str:
-    if isinstance(v, Raw):
-        return str(v)
-    if v is None or (isinstance(v, float) and math.isnan(v)) or v is pd.NA:
-        return ""
-    return html.escape(str(v), quote=True)
-
-
-def _t(key: str, lang: str, **kw: Any) -> str:
-    return translate(key, lang, TEXT, **kw)
-
-
-def _num(v: Any, fmt: str = "{:.3f}") -> str:
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return _e(v)
-    return "" if math.isnan(f) else fmt.format(f)
-
-
-def _pct(v: float) -> str:
-    return "" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{100 * v:.1f}%"
-
-
-def _level_badge(level: Any, lang: str) -> Raw:
-    try:
-        k = int(level)
-    except (TypeError, ValueError):
-        return Raw("")
-    if k not in (1, 2, 3):
-        return Raw(_e(level))
-    return Raw(f'<span class="lv lv{k}">{_e(level_name(k, lang))}</span>')
-
-
-def _table(
-    headers: Sequence[str],
-    rows: Iterable[Sequence[Any]],
-    *,
-    numeric: Sequence[int] = (),
-    row_classes: Sequence[str] | None = None,
-    table_id: str | None = None,
-) -> str:
-    num = set(numeric)
-    head = "".join(f"<th{' class=num' if i in num else ''}>{_e(h)}</th>" for i, h in enumerate(headers))
-    body = []
-    for r, row in enumerate(rows):
-        cls = f' class="{row_classes[r]}"' if row_classes and row_classes[r] else ""
-        cells = "".join(f"<td{' class=num' if i in num else ''}>{_e(v)}</td>" for i, v in enumerate(row))
-        body.append(f"<tr{cls}>{cells}</tr>")
-    tid = f' id="{table_id}"' if table_id else ""
-    thead = f"<thead><tr>{head}</tr></thead>" if any(headers) else ""
-    return f"<table{tid}>{thead}<tbody>{''.join(body)}</tbody></table>"
-
 
 def _unit_labels(frame: pd.DataFrame, by: str, units: Sequence[str], lang: str) -> dict[str, str]:
     if "unit_name" not in frame.columns or by != "unit_id":
@@ -162,8 +63,11 @@ def _summary(inputs: ReportInputs, lang: str) -> tuple[str, pd.DataFrame, dict[s
     max_share = prov.get("max_share")
     max_share = float(max_share) if max_share is not None else None
     parts = [
-        "<p>" + (_t("summary_intro", lang, share=_pct(max_share)) if max_share is not None else "") + "</p>"
+        "<p>" + (tr("summary_intro", lang, share=pct(max_share)) if max_share is not None else "") + "</p>"
     ]
+    small = small_unit_summary(us, max_share if max_share is not None else 0.1)
+    if small["units"]:
+        parts.append(f'<p class="small-units">{esc(small_unit_sentence(small, lang))}</p>')
     legend = [level_name(k, lang) for k in (1, 2, 3)]
     parts.append(
         level_bars_svg(
@@ -171,10 +75,10 @@ def _summary(inputs: ReportInputs, lang: str) -> tuple[str, pd.DataFrame, dict[s
             [(int(r.level_1), int(r.level_2), int(r.level_3)) for r in us.itertuples()],
             max_share,
             legend=legend,
-            cap_label=_t("cap_line", lang, share=_pct(max_share) if max_share is not None else ""),
+            cap_label=tr("cap_line", lang, share=pct(max_share) if max_share is not None else ""),
         )
     )
-    yes, no = _t("yes", lang), _t("no", lang)
+    yes, no = tr("yes", lang), tr("no", lang)
     rows, classes = [], []
     for u, r in zip(units, us.itertuples(), strict=True):
         rows.append(
@@ -185,7 +89,7 @@ def _summary(inputs: ReportInputs, lang: str) -> tuple[str, pd.DataFrame, dict[s
                 int(r.level_2),
                 int(r.level_3),
                 int(r.cap),
-                _pct(r.share_level_1),
+                pct(r.share_level_1),
                 int(r.candidates_level_1),
                 int(r.demoted),
                 yes if r.within_cap else no,
@@ -195,13 +99,13 @@ def _summary(inputs: ReportInputs, lang: str) -> tuple[str, pd.DataFrame, dict[s
     tot = us[["n_points", "level_1", "level_2", "level_3", "cap", "candidates_level_1", "demoted"]].sum()
     rows.append(
         [
-            Raw(f"<b>{_e(_t('col_total', lang))}</b>"),
+            Raw(f"<b>{esc(tr('col_total', lang))}</b>"),
             int(tot.n_points),
             int(tot.level_1),
             int(tot.level_2),
             int(tot.level_3),
             int(tot.cap),
-            _pct(tot.level_1 / tot.n_points if tot.n_points else float("nan")),
+            pct(tot.level_1 / tot.n_points if tot.n_points else float("nan")),
             int(tot.candidates_level_1),
             int(tot.demoted),
             yes if bool(us["within_cap"].all()) else no,
@@ -209,16 +113,16 @@ def _summary(inputs: ReportInputs, lang: str) -> tuple[str, pd.DataFrame, dict[s
     )
     classes.append("")
     headers = [
-        _t("col_unit", lang),
-        _t("col_points", lang),
+        tr("col_unit", lang),
+        tr("col_points", lang),
         *legend,
-        _t("col_cap", lang),
-        _t("col_share", lang),
-        _t("col_candidates", lang),
-        _t("col_demoted", lang),
-        _t("col_within", lang),
+        tr("col_cap", lang),
+        tr("col_share", lang),
+        tr("col_candidates", lang),
+        tr("col_demoted", lang),
+        tr("col_within", lang),
     ]
-    parts.append(_table(headers, rows, numeric=range(1, 9), row_classes=classes, table_id="unit-summary"))
+    parts.append(table(headers, rows, numeric=range(1, 9), row_classes=classes, table_id="unit-summary"))
     return "".join(parts), us, labels
 
 
@@ -229,12 +133,6 @@ def _where(row: pd.Series) -> str:
     return " / ".join(bits)
 
 
-def _limit(n_total: int, max_rows: int, lang: str) -> str:
-    if n_total <= max_rows:
-        return ""
-    return f'<p class="note">{_e(_t("more_rows", lang, n=n_total - max_rows))}</p>'
-
-
 def _level_one(inputs: ReportInputs, lang: str, labels: dict[str, str], by: str, max_rows: int) -> str:
     from riskgrade.i18n import column_label
 
@@ -242,16 +140,16 @@ def _level_one(inputs: ReportInputs, lang: str, labels: dict[str, str], by: str,
     l1 = f[f["level"].astype("int64") == 1]
     if by in l1.columns:
         l1 = l1.assign(_u=l1[by].astype(str)).sort_values(["_u", "rank_in_unit"], kind="stable")
-    parts = [f"<p>{_e(_t('level_one_intro', lang, n=len(l1)))}</p>"]
+    parts = [f"<p>{esc(tr('level_one_intro', lang, n=len(l1)))}</p>"]
     owners, measures = owner_columns(f)
     if not owners and not measures:
-        parts.append(f'<p class="warn">{_e(_t("no_owner_cols", lang))}</p>')
+        parts.append(f'<p class="warn">{esc(tr("no_owner_cols", lang))}</p>')
     if len(l1) == 0:
         return "".join(parts)
     desc = next((c for c in ("description", "manifestation") if c in f.columns), None)
-    headers = [_t("col_unit", lang), column_label("risk_point_id", lang), _t("col_where", lang)]
-    headers += [_t("col_description", lang)] if desc else []
-    headers += [_t("col_score", lang), _t("col_rank", lang)]
+    headers = [tr("col_unit", lang), column_label("risk_point_id", lang), tr("col_where", lang)]
+    headers += [tr("col_description", lang)] if desc else []
+    headers += [tr("col_score", lang), tr("col_rank", lang)]
     prob = "probability" in f.columns
     headers += [column_label("probability", lang)] if prob else []
     headers += [column_label(c, lang) for c in (*owners, *measures)]
@@ -260,24 +158,24 @@ def _level_one(inputs: ReportInputs, lang: str, labels: dict[str, str], by: str,
         u = str(r[by]) if by in r.index else ""
         row = [labels.get(u, u), r["risk_point_id"], _where(r)]
         row += [r[desc]] if desc else []
-        row += [_num(r["score"]), f"{int(r['rank_in_unit'])}/{int(r['n_in_unit'])}"]
-        row += [_num(r["probability"])] if prob else []
+        row += [num(r["score"]), f"{int(r['rank_in_unit'])}/{int(r['n_in_unit'])}"]
+        row += [num(r["probability"])] if prob else []
         row += [r[c] for c in (*owners, *measures)]
         rows.append(row)
     n_desc = 1 if desc else 0
     numeric = (3 + n_desc, 4 + n_desc, 5 + n_desc) if prob else (3 + n_desc, 4 + n_desc)
-    parts.append(_table(headers, rows, numeric=numeric, table_id="level-one-list"))
-    parts.append(_limit(len(l1), max_rows, lang))
+    parts.append(table(headers, rows, numeric=numeric, table_id="level-one-list"))
+    parts.append(limit_note(len(l1), max_rows, lang))
     return "".join(parts)
 
 
 def _quota_reason(r: Any, action: str, lang: str, rounding: str, share: str) -> str:
     unit, n, cap, rank = r["unit"], int(r["n_in_unit"]), int(r["cap"]), int(r["rank_in_unit"])
     if action == "quota_exception":
-        return _t("reason_exception", lang, unit=unit, n=n)
-    text = _t("reason_demotion", lang, unit=unit, n=n, cap=cap, rank=rank, rounding=rounding, share=share)
+        return tr("reason_exception", lang, unit=unit, n=n)
+    text = tr("reason_demotion", lang, unit=unit, n=n, cap=cap, rank=rank, rounding=rounding, share=share)
     if bool(r.get("tie", False)):
-        text += _t("reason_tie", lang)
+        text += tr("reason_tie", lang)
     return text
 
 
@@ -295,8 +193,8 @@ def _changes(inputs: ReportInputs, lang: str, labels: dict[str, str], by: str, m
         sep = "、" if lang == "zh" else ", "
         kl = sep.join([factor_label(k, lang) for k in keys] + [column_label("risk_point_id", lang)])
     else:
-        kl = _t("tie_keys_default", lang)
-    parts = [f"<p>{_e(_t('changes_intro', lang, keys=kl))}</p>"]
+        kl = tr("tie_keys_default", lang)
+    parts = [f"<p>{esc(tr('changes_intro', lang, keys=kl))}</p>"]
     # rows from the graded frame's flags
     flag = f["quota_demoted"].astype(bool) | f["quota_exception"].astype(bool)
     sub = f[flag.to_numpy()]
@@ -319,7 +217,7 @@ def _changes(inputs: ReportInputs, lang: str, labels: dict[str, str], by: str, m
             "reason": "",
         }
     )
-    table = from_frame
+    moves = from_frame
     if inputs.audit is not None:
         a = inputs.audit.copy()
         a = a.rename(columns={by: "unit"}) if by in a.columns else a.rename(columns={"unit_id": "unit"})
@@ -329,7 +227,7 @@ def _changes(inputs: ReportInputs, lang: str, labels: dict[str, str], by: str, m
         a["unit"] = a["unit"].astype(str)
         a["risk_point_id"] = a["risk_point_id"].astype(str)
         name = inputs.audit_source or "audit"
-        parts.append(f'<p class="note">{_e(_t("audit_source_file", lang, name=name))}</p>')
+        parts.append(f'<p class="note">{esc(tr("audit_source_file", lang, name=name))}</p>')
         mism = []
         for action in ("quota_demotion", "quota_exception"):
             in_a = set(a.loc[a["action"].astype(str) == action, "risk_point_id"])
@@ -337,16 +235,16 @@ def _changes(inputs: ReportInputs, lang: str, labels: dict[str, str], by: str, m
             if in_a != in_f:
                 mism.append(f"{action}: {len(in_f - in_a)} / {len(in_a - in_f)}")
         if mism:
-            parts.append(f'<p class="warn">{_e(_t("audit_mismatch", lang, detail="; ".join(mism)))}</p>')
-        table = a
+            parts.append(f'<p class="warn">{esc(tr("audit_mismatch", lang, detail="; ".join(mism)))}</p>')
+        moves = a
     else:
-        parts.append(f'<p class="note">{_e(_t("audit_source_frame", lang))}</p>')
-    if len(table) == 0:
-        parts.append(f"<p>{_e(_t('none', lang))}</p>")
+        parts.append(f'<p class="note">{esc(tr("audit_source_frame", lang))}</p>')
+    if len(moves) == 0:
+        parts.append(f"<p>{esc(tr('none', lang))}</p>")
         return "".join(parts)
-    table = table.sort_values(["unit", "risk_point_id"], kind="stable")
+    moves = moves.sort_values(["unit", "risk_point_id"], kind="stable")
     rows = []
-    for _, r in table.head(max_rows).iterrows():
+    for _, r in moves.head(max_rows).iterrows():
         action = str(r["action"])
         if action in ("quota_demotion", "quota_exception") and all(
             c in r.index and pd.notna(r[c]) for c in ("n_in_unit", "cap", "rank_in_unit")
@@ -359,7 +257,7 @@ def _changes(inputs: ReportInputs, lang: str, labels: dict[str, str], by: str, m
                     reason = f"{reason} ({r[extra]})"
         change = Raw(
             '<span style="white-space:nowrap">'
-            f"{_level_badge(r.get('level_from'), lang)} → {_level_badge(r.get('level_to'), lang)}</span>"
+            f"{level_badge(r.get('level_from'), lang)} → {level_badge(r.get('level_to'), lang)}</span>"
         )
         rows.append(
             [
@@ -367,22 +265,22 @@ def _changes(inputs: ReportInputs, lang: str, labels: dict[str, str], by: str, m
                 r["risk_point_id"],
                 value_label("action", action, lang),
                 change,
-                _num(r.get("score")),
-                _num(r.get("cutoff_score")),
+                num(r.get("score")),
+                num(r.get("cutoff_score")),
                 reason,
             ]
         )
     headers = [
-        _t("col_unit", lang),
+        tr("col_unit", lang),
         "ID" if lang == "en" else "风险点编号",
-        _t("col_action", lang),
-        _t("col_from_to", lang),
-        _t("col_score", lang),
-        _t("col_cutoff", lang),
-        _t("col_reason", lang),
+        tr("col_action", lang),
+        tr("col_from_to", lang),
+        tr("col_score", lang),
+        tr("col_cutoff", lang),
+        tr("col_reason", lang),
     ]
-    parts.append(_table(headers, rows, numeric=(4, 5), table_id="changes-list"))
-    parts.append(_limit(len(table), max_rows, lang))
+    parts.append(table(headers, rows, numeric=(4, 5), table_id="changes-list"))
+    parts.append(limit_note(len(moves), max_rows, lang))
     return "".join(parts)
 
 
@@ -392,36 +290,36 @@ def _uncertain(
     f = inputs.frame
     got = uncertain_mask(f, below)
     if got is None:
-        return f'<p class="note">{_e(_t("uncertain_absent", lang))}</p>'
+        return f'<p class="note">{esc(tr("uncertain_absent", lang))}</p>'
     mask, how = got
     sub = f[mask]
     P = level_probabilities(f)
     n = len(sub)
     intro = (
-        _t("uncertain_intro", lang, thr=f"{below:g}", n=n)
+        tr("uncertain_intro", lang, thr=f"{below:g}", n=n)
         if how == "probability"
-        else _t("uncertain_flag_intro", lang, n=n)
+        else tr("uncertain_flag_intro", lang, n=n)
     )
-    parts = [f"<p>{_e(intro)}</p>"]
+    parts = [f"<p>{esc(intro)}</p>"]
     unc = inputs.provenance.get("uncertainty")
     if isinstance(unc, dict) and unc.get("n_draws"):
         se = unc.get("max_standard_error")
         parts.append(
             '<p class="note">'
-            + _e(
-                _t(
+            + esc(
+                tr(
                     "uncertain_method",
                     lang,
                     n=unc.get("n_draws"),
                     sampler=unc.get("sampler", "?"),
                     seed=unc.get("seed"),
-                    se=_num(se, "{:.4f}") if se is not None else "?",
+                    se=num(se, "{:.4f}") if se is not None else "?",
                 )
             )
             + "</p>"
         )
     if n == 0:
-        parts.append(f"<p>{_e(_t('none', lang))}</p>")
+        parts.append(f"<p>{esc(tr('none', lang))}</p>")
         return "".join(parts)
     if P is not None:
         Ps = P[mask]
@@ -430,23 +328,23 @@ def _uncertain(
         order = np.argsort(p_as, kind="stable")
     else:
         Ps, p_as, order = None, None, np.arange(n)
-    headers = [_t("col_unit", lang), "ID" if lang == "en" else "风险点编号", column_label_level(lang)]
-    headers += [_t("col_score", lang)]
+    headers = [tr("col_unit", lang), "ID" if lang == "en" else "风险点编号", column_label_level(lang)]
+    headers += [tr("col_score", lang)]
     if Ps is not None:
-        headers += [_t("col_p_assigned", lang), "P1", "P2", "P3", _t("col_p_mix", lang)]
+        headers += [tr("col_p_assigned", lang), "P1", "P2", "P3", tr("col_p_mix", lang)]
     rows = []
     for i in order[:max_rows]:
         r = sub.iloc[i]
         u = str(r[by]) if by in r.index else ""
-        row = [labels.get(u, u), r["risk_point_id"], _level_badge(r["level"], lang), _num(r["score"])]
+        row = [labels.get(u, u), r["risk_point_id"], level_badge(r["level"], lang), num(r["score"])]
         if Ps is not None:
             p = Ps.iloc[i].to_numpy()
-            row += [_num(p_as[i], "{:.2f}"), *(_num(x, "{:.2f}") for x in p)]
+            row += [num(p_as[i], "{:.2f}"), *(num(x, "{:.2f}") for x in p)]
             row += [Raw(probability_bar_svg(np.nan_to_num(p)))]
         rows.append(row)
     numeric = (3, 4, 5, 6, 7) if Ps is not None else (3,)
-    parts.append(_table(headers, rows, numeric=numeric, table_id="uncertain-list"))
-    parts.append(_limit(n, max_rows, lang))
+    parts.append(table(headers, rows, numeric=numeric, table_id="uncertain-list"))
+    parts.append(limit_note(n, max_rows, lang))
     return "".join(parts)
 
 
@@ -463,7 +361,7 @@ def _flatten(obj: Any, prefix: str = "") -> list[tuple[str, Any]]:
     elif (
         isinstance(obj, list | tuple) and len(obj) <= 12 and all(not isinstance(v, dict | list) for v in obj)
     ):
-        out.append((prefix, ", ".join(_num(v, "{:.4g}") if isinstance(v, float) else str(v) for v in obj)))
+        out.append((prefix, ", ".join(num(v, "{:.4g}") if isinstance(v, float) else str(v) for v in obj)))
     elif isinstance(obj, list | tuple):
         for i, v in enumerate(obj):
             out += _flatten(v, f"{prefix}[{i}]")
@@ -481,16 +379,16 @@ def _weights(inputs: ReportInputs, lang: str) -> str:
     cfg = (card or {}).get("config", {}) or {}
     method = (cfg.get("weighting") or {}).get("method") if isinstance(cfg, dict) else None
     method = method or prov.get("weighting_method")
-    parts = [f"<p>{_e(_t('weights_intro', lang, method=weight_method_label(method, lang)))}</p>"]
+    parts = [f"<p>{esc(tr('weights_intro', lang, method=weight_method_label(method, lang)))}</p>"]
     th = prov.get("thresholds") or (cfg.get("levels") if isinstance(cfg, dict) else None)
     if th:
         basis = (
-            _t(f"basis_{th.get('basis', 'score')}", lang)
+            tr(f"basis_{th.get('basis', 'score')}", lang)
             if th.get("basis") in ("score", "probability")
             else ""
         )
         parts.append(
-            f"<p>{_e(_t('thresholds', lang, t1=th.get('level_1'), t2=th.get('level_2'), basis=basis))}</p>"
+            f"<p>{esc(tr('thresholds', lang, t1=th.get('level_1'), t2=th.get('level_2'), basis=basis))}</p>"
         )
     if (
         card is not None
@@ -501,7 +399,7 @@ def _weights(inputs: ReportInputs, lang: str) -> str:
             prov.get("config_sha256"),
         )
     ):
-        parts.append(f'<p class="warn">{_e(_t("card_mismatch", lang))}</p>')
+        parts.append(f'<p class="warn">{esc(tr("card_mismatch", lang))}</p>')
     if weights:
         names = list(weights)
         w = [float(weights[n]) for n in names]
@@ -512,81 +410,81 @@ def _weights(inputs: ReportInputs, lang: str) -> str:
         if isinstance(iv, dict) and all(n in iv for n in names):
             lo = [float(iv[n][0]) for n in names]
             hi = [float(iv[n][1]) for n in names]
-        parts.append(weight_bars_svg(labels, w, lower=lo, upper=hi, title=_t("sec_weights", lang)))
+        parts.append(weight_bars_svg(labels, w, lower=lo, upper=hi, title=tr("sec_weights", lang)))
         rows = [
-            [lab, Raw(f"<code>{_e(n)}</code>"), _num(v, "{:.4f}")]
+            [lab, Raw(f"<code>{esc(n)}</code>"), num(v, "{:.4f}")]
             for lab, n, v in zip(labels, names, w, strict=True)
         ]
         parts.append(
-            _table(
-                [_t("col_factor", lang), _t("col_name", lang), _t("col_weight", lang)],
+            table(
+                [tr("col_factor", lang), tr("col_name", lang), tr("col_weight", lang)],
                 rows,
                 numeric=(2,),
                 table_id="weights",
             )
         )
     if card is None:
-        parts.append(f'<p class="note">{_e(_t("no_card", lang))}</p>')
+        parts.append(f'<p class="note">{esc(tr("no_card", lang))}</p>')
         return "".join(parts)
     details = card.get("weight_details") or {}
     flat = [(k, v) for k, v in _flatten(details) if k and not k.startswith("intervals")]
     crs = [(k, v) for k, v in flat if k.split(".")[-1].split("[")[0].lower() in _CR_KEYS]
     if crs:
-        parts.append(f"<h3>{_e(_t('consistency', lang))}</h3><ul>")
+        parts.append(f"<h3>{esc(tr('consistency', lang))}</h3><ul>")
         for k, v in crs:
             try:
                 ok = float(v) <= 0.10
             except (TypeError, ValueError):
                 continue
-            verdict = _t("cr_ok" if ok else "cr_bad", lang)
+            verdict = tr("cr_ok" if ok else "cr_bad", lang)
             parts.append(
-                f"<li><code>{_e(k)}</code> = {_num(v, '{:.4f}')} — "
-                f'<span class="{"ok" if ok else "bad"}">{_e(verdict)}</span></li>'
+                f"<li><code>{esc(k)}</code> = {num(v, '{:.4f}')} — "
+                f'<span class="{"ok" if ok else "bad"}">{esc(verdict)}</span></li>'
             )
         parts.append("</ul>")
     if flat:
-        parts.append(f"<h3>{_e(_t('details', lang))}</h3>")
+        parts.append(f"<h3>{esc(tr('details', lang))}</h3>")
         rows = [
-            [Raw(f"<code>{_e(k)}</code>"), _num(v, "{:.6g}") if isinstance(v, float) else v]
+            [Raw(f"<code>{esc(k)}</code>"), num(v, "{:.6g}") if isinstance(v, float) else v]
             for k, v in flat[:80]
         ]
-        parts.append(_table(["", ""], rows, table_id="weight-details"))
+        parts.append(table(["", ""], rows, table_id="weight-details"))
     return "".join(parts)
 
 
 def _provenance(inputs: ReportInputs, lang: str, generated: _dt.datetime) -> str:
     p = inputs.provenance
-    parts = [f"<p>{_e(_t('prov_intro', lang))}</p>"]
+    parts = [f"<p>{esc(tr('prov_intro', lang))}</p>"]
     if not p:
-        parts.append(f'<p class="warn">{_e(_t("prov_missing", lang))}</p>')
+        parts.append(f'<p class="warn">{esc(tr("prov_missing", lang))}</p>')
 
     def code(v: Any) -> Raw:
-        return Raw(f"<code>{_e(v)}</code>") if v else Raw("—")
+        return Raw(f"<code>{esc(v)}</code>") if v else Raw("—")
 
     rows = [
-        [_t("prov_date", lang), generated.strftime("%Y-%m-%d %H:%M %Z").strip()],
-        [_t("prov_version", lang), p.get("riskgrade_version", "—")],
-        [_t("prov_report_version", lang), __version__],
-        [_t("prov_config_name", lang), p.get("config_name", "—")],
-        [_t("prov_catalog", lang), p.get("catalog", "—")],
-        [_t("prov_config", lang), code(p.get("config_sha256"))],
-        [_t("prov_input_source", lang), p.get("input_source", "—")],
-        [_t("prov_input", lang), code(p.get("input_sha256"))],
+        [tr("prov_date", lang), generated.strftime("%Y-%m-%d %H:%M %Z").strip()],
+        [tr("prov_version", lang), p.get("riskgrade_version", "—")],
+        [tr("prov_report_version", lang), __version__],
+        [tr("prov_config_name", lang), p.get("config_name", "—")],
+        [tr("prov_catalog", lang), p.get("catalog", "—")],
+        [tr("prov_config", lang), code(p.get("config_sha256"))],
+        [tr("prov_input_source", lang), p.get("input_source", "—")],
+        [tr("prov_input", lang), code(p.get("input_sha256"))],
         [
-            _t("prov_rows", lang),
+            tr("prov_rows", lang),
             f"{p.get('rows_graded', len(inputs.frame))} / {p.get('rows_rejected', '—')}",
         ],
     ]
     if inputs.graded_source:
         rows += [
-            [_t("prov_graded", lang), inputs.graded_source],
-            [_t("prov_graded_hash", lang), code(inputs.graded_sha256)],
+            [tr("prov_graded", lang), inputs.graded_source],
+            [tr("prov_graded_hash", lang), code(inputs.graded_sha256)],
         ]
     if inputs.audit_source:
-        rows.append([_t("prov_audit", lang), inputs.audit_source])
+        rows.append([tr("prov_audit", lang), inputs.audit_source])
     if inputs.card_source:
-        rows.append([_t("prov_card", lang), inputs.card_source])
-    parts.append(_table(["", ""], rows, table_id="provenance"))
+        rows.append([tr("prov_card", lang), inputs.card_source])
+    parts.append(table(["", ""], rows, table_id="provenance"))
     return "".join(parts)
 
 
@@ -607,54 +505,56 @@ def build_html(
     f = inputs.frame
     prov = inputs.provenance
     by = str(prov.get("quota_by", "unit_id"))
-    title = title or _t("title", lang)
+    title = title or tr("title", lang)
     summary_html, us, labels = _summary(inputs, lang)
     lev = f["level"].astype("int64").to_numpy()
     kpis = [
-        ("", len(f), _t("kpi_points", lang)),
-        ("", len(us), _t("kpi_units", lang)),
+        ("", len(f), tr("kpi_points", lang)),
+        ("", len(us), tr("kpi_units", lang)),
         ("l1", int((lev == 1).sum()), level_name(1, lang)),
         ("", int((lev == 2).sum()), level_name(2, lang)),
         ("", int((lev == 3).sum()), level_name(3, lang)),
-        ("", int(f["quota_demoted"].astype(bool).sum()), _t("kpi_demoted", lang)),
+        ("", int(f["quota_demoted"].astype(bool).sum()), tr("kpi_demoted", lang)),
     ]
     if prov.get("rows_rejected"):
-        kpis.append(("", int(prov["rows_rejected"]), _t("kpi_rejected", lang)))
-    kpi_html = "".join(f'<div class="kpi {c}"><b>{v}</b><span>{_e(s)}</span></div>' for c, v, s in kpis)
+        kpis.append(("", int(prov["rows_rejected"]), tr("kpi_rejected", lang)))
+    kpi_html = "".join(f'<div class="kpi {c}"><b>{v}</b><span>{esc(s)}</span></div>' for c, v, s in kpis)
     sections = [
-        ("summary", _t("sec_summary", lang), summary_html),
-        ("level-one", _t("sec_level_one", lang), _level_one(inputs, lang, labels, by, max_rows)),
-        ("changes", _t("sec_changes", lang), _changes(inputs, lang, labels, by, max_rows)),
+        ("summary", tr("sec_summary", lang), summary_html),
+        ("level-one", tr("sec_level_one", lang), _level_one(inputs, lang, labels, by, max_rows)),
+        ("changes", tr("sec_changes", lang), _changes(inputs, lang, labels, by, max_rows)),
         (
             "uncertain",
-            _t("sec_uncertain", lang),
+            tr("sec_uncertain", lang),
             _uncertain(inputs, lang, labels, by, uncertain_below, max_rows),
         ),
-        ("weights", _t("sec_weights", lang), _weights(inputs, lang)),
+        ("weights", tr("sec_weights", lang), _weights(inputs, lang)),
         *extra_sections,
-        ("provenance", _t("sec_provenance", lang), _provenance(inputs, lang, generated)),
+        ("provenance", tr("sec_provenance", lang), _provenance(inputs, lang, generated)),
     ]
-    nav = "".join(f'<li><a href="#{sid}">{_e(h)}</a></li>' for sid, h, _ in sections)
-    body = "".join(f'<section id="{sid}"><h2>{_e(h)}</h2>{content}</section>' for sid, h, content in sections)
+    nav = "".join(f'<li><a href="#{sid}">{esc(h)}</a></li>' for sid, h, _ in sections)
+    body = "".join(
+        f'<section id="{sid}"><h2>{esc(h)}</h2>{content}</section>' for sid, h, content in sections
+    )
     method = prov.get("config_name")
-    sub = [_t("subtitle", lang), f"{_t('generated', lang)}: {generated.strftime('%Y-%m-%d')}"]
+    sub = [tr("subtitle", lang), f"{tr('generated', lang)}: {generated.strftime('%Y-%m-%d')}"]
     if method:
-        sub.append(f"{_t('method', lang)}: {method}")
+        sub.append(f"{tr('method', lang)}: {method}")
     sign = (
-        f'<section class="sign" id="signoff"><h3>{_e(_t("sec_signoff", lang))}</h3>'
-        f'<p>{_e(_t("signoff_text", lang))}</p><div class="line">'
-        f"<span>{_e(_t('signoff_sign', lang))}</span>"
-        f"<span>{_e(_t('signoff_date', lang))}</span></div></section>"
+        f'<section class="sign" id="signoff"><h3>{esc(tr("sec_signoff", lang))}</h3>'
+        f'<p>{esc(tr("signoff_text", lang))}</p><div class="line">'
+        f"<span>{esc(tr('signoff_sign', lang))}</span>"
+        f"<span>{esc(tr('signoff_date', lang))}</span></div></section>"
     )
     html_lang = "zh-CN" if lang == "zh" else "en"
     return (
         "<!DOCTYPE html>\n"
         f'<html lang="{html_lang}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f'<meta name="generator" content="riskgrade {_e(__version__)}">'
-        f"<title>{_e(title)}</title><style>{_CSS}</style></head><body><main>"
-        f'<header><h1>{_e(title)}</h1><p class="sub">{_e(" · ".join(sub))}</p></header>'
+        f'<meta name="generator" content="riskgrade {esc(__version__)}">'
+        f"<title>{esc(title)}</title><style>{CSS}</style></head><body><main>"
+        f'<header><h1>{esc(title)}</h1><p class="sub">{esc(" · ".join(sub))}</p></header>'
         f'<div class="kpis">{kpi_html}</div>'
-        f"<nav><b>{_e(_t('toc', lang))}</b><ul>{nav}</ul></nav>"
+        f"<nav><b>{esc(tr('toc', lang))}</b><ul>{nav}</ul></nav>"
         f"{body}{sign}</main></body></html>\n"
     )

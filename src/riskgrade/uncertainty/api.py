@@ -144,7 +144,7 @@ def _progress_callable(
     return report_tqdm
 
 
-def _frame(
+def levels_frame(
     arr: dict[str, Any],
     res: Any,
     draws: np.ndarray,
@@ -251,11 +251,11 @@ def level_probabilities(
     >>> bool(np.allclose(out[["p_level_1", "p_level_2", "p_level_3"]].sum(axis=1), 1.0))
     True
     """
-    run = _run_draws(
+    run = run_draws(
         model, frame, weights=weights, concentration=concentration, n_draws=n_draws, seed=seed,
         n_threads=n_threads, progress=progress, uncertain_below=uncertain_below,
     )
-    return _frame(run.arr, run.res, run.draws, run.sampler, seed, run.names, uncertain_below)
+    return levels_frame(run.arr, run.res, run.draws, run.sampler, seed, run.names, uncertain_below)
 
 
 @dataclass(frozen=True)
@@ -270,7 +270,7 @@ class _Run:
     res: Any
 
 
-def _run_draws(
+def run_draws(
     model: Any,
     frame: pd.DataFrame | str | Path,
     *,

@@ -39,7 +39,7 @@ probability is a Monte Carlo mean with standard error at most :math:`1/(2\sqrt{D
 Numerics
 --------
 Scores are computed in float64 by one matrix product per tile (``draws @ F.T``) and,
-like :func:`riskgrade.scoring.index_score`, rounded to ``decimals`` decimal places
+like :func:`riskgrade.weighted_index.index_score`, rounded to ``decimals`` decimal places
 before comparison: two points tie exactly when their rounded scores are equal, so
 ties are detected exactly (float32 would merge scores closer than about 1e-7 and is
 not used). Thresholds are applied to the unrounded product through a pre-computed
@@ -78,12 +78,12 @@ from functools import partial
 import numpy as np
 
 from riskgrade.exceptions import RiskgradeError
+from riskgrade.uncertainty.layout import PAD, Layout, build_layout
+from riskgrade.uncertainty.tiles import Lane, resolve_backend, run_tile
 
 __all__ = ["LevelProbabilities", "quota_level_probabilities", "score_cutoff"]
 
 _N_LANES = 2
-_PAD = -8.0  # factor value of padding points: score -8, never a candidate
-_MARGIN = 1e-9  # safety margin of the exact pruning bounds
 
 
 @dataclass(frozen=True)
@@ -163,425 +163,8 @@ def score_cutoff(t: float, decimals: int | None) -> float:
     return hi
 
 
-# ----------------------------------------------------------------------------- layout
-@dataclass
-class _Tile:
-    start: int  # first row in the layout arrays
-    n_pos: int  # points per unit (padded); 1 for plain tiles
-    n_units: int  # units (quota tile) or points (plain tile)
-    caps: np.ndarray | None  # (n_units,) quota cap of each unit; None for plain tiles
-    need_cand: bool
-    miss_rows: np.ndarray  # rows (within tile) with missing factors
-    miss_presence: np.ndarray  # (n_miss, m) float presence of those rows
-
-    @property
-    def size(self) -> int:
-        return self.n_pos * self.n_units
 
 
-@dataclass
-class _Layout:
-    F: np.ndarray  # (N, m) factor scores, tiles contiguous, unit-major inside quota tiles
-    point: np.ndarray  # (N,) input row of each layout row, -1 = padding
-    tiles: list[_Tile]
-    p3_fixed: np.ndarray  # (n,) P(level 3) of resolved points, NaN = computed
-    stats: dict
-
-
-def _score_bounds(
-    F: np.ndarray, presence: np.ndarray, lo: np.ndarray, hi: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Lower and upper bounds of (1) over the draws' box ``lo <= w <= hi`` on the simplex.
-
-    Full rows: fractional knapsack (greedy by factor score); rows with a missing
-    factor: the range of their present factor scores (any weights). Works on blocks
-    of rows, so the transient memory does not grow with ``len(F)``.
-    """
-    n = F.shape[0]
-    lower = np.empty(n)
-    upper = np.empty(n)
-    lo = np.clip(lo, 0.0, 1.0)
-    span = np.clip(hi - lo, 0.0, None)
-    budget = max(0.0, 1.0 - float(lo.sum()))
-    for b in range(0, n, 65536):
-        X, pres = F[b : b + 65536], presence[b : b + 65536]
-        low = np.where(pres, X, np.inf).min(axis=1, initial=np.inf)
-        up = np.where(pres, X, -np.inf).max(axis=1, initial=-np.inf)
-        full = pres.all(axis=1)
-        if full.any():
-            Xf = X[full]
-            base = Xf @ lo
-            order = np.argsort(Xf, axis=1, kind="stable")  # ascending factor scores
-            Xs = np.take_along_axis(Xf, order, axis=1)
-            cs = span[order]
-            for rev in (False, True):  # lower bound: smallest first; upper: largest first
-                xs, c = (Xs[:, ::-1], cs[:, ::-1]) if rev else (Xs, cs)
-                before = np.cumsum(c, axis=1) - c
-                alloc = np.clip(budget - before, 0.0, c)
-                bound = base + (alloc * xs).sum(axis=1)
-                if rev:
-                    up[full] = np.minimum(up[full], bound)
-                else:
-                    low[full] = np.maximum(low[full], bound)
-        lower[b : b + 65536] = low
-        upper[b : b + 65536] = up
-    return lower, upper
-
-
-_MIX = np.array(
-    [0x9E3779B97F4A7C15, 0xC2B2AE3D27D4EB4F, 0x165667B19E3779F9, 0xD6E8FEB86659FD93],
-    dtype=np.uint64,
-)
-
-
-def _canonical_order(F: np.ndarray, presence: np.ndarray, unit_codes: np.ndarray) -> np.ndarray:
-    """Row order by unit, then by row content, independent of the input order.
-
-    Rows are sorted by (unit, 64-bit mix of their factor scores and presence); rows
-    sharing both are checked to be identical (then their order does not matter) and,
-    should two different rows ever share a mix, the order falls back to a lexicographic
-    sort of the factor scores.
-    """
-    keys = np.where(presence, F, -np.inf)  # missing factors as -inf: one key per factor
-    bits = np.ascontiguousarray(keys).view(np.uint64)
-    h = np.zeros(F.shape[0], dtype=np.uint64)
-    for j in range(F.shape[1]):
-        h ^= bits[:, j] + _MIX[j % 4] + np.uint64(j)
-        h *= _MIX[(j + 1) % 4]
-        h ^= h >> np.uint64(29)
-    order = np.lexsort((h, unit_codes))
-    same = (h[order[1:]] == h[order[:-1]]) & (unit_codes[order[1:]] == unit_codes[order[:-1]])
-    if same.any():
-        i = np.flatnonzero(same)
-        if not (bits[order[i]] == bits[order[i + 1]]).all():  # about 2**-64 per pair
-            cols = [keys[:, j] for j in range(F.shape[1] - 1, -1, -1)]
-            return np.lexsort([*cols, unit_codes])
-    return order
-
-
-def _size_class(s: int) -> int:
-    """Padded size: exact up to 16, then steps of at most 1/8."""
-    if s <= 16:
-        return s
-    step = 1 << max(0, int(s).bit_length() - 4)
-    return -(-s // step) * step
-
-
-def _build_layout(
-    F: np.ndarray,
-    presence: np.ndarray,
-    unit_codes: np.ndarray,
-    cap_u: np.ndarray,
-    x1: float,
-    x2: float,
-    lo: np.ndarray,
-    hi: np.ndarray,
-    tile_points: int,
-) -> _Layout:
-    n, m = F.shape
-    lower, upper = _score_bounds(F, presence, lo, hi)
-    never_l1 = upper < x1 - _MARGIN
-    always3 = ~presence.any(axis=1) | (upper < x2 - _MARGIN)
-    resolved2 = ~always3 & (lower >= x2 + _MARGIN) & never_l1
-    p3_fixed = np.full(n, np.nan)
-    p3_fixed[always3] = 1.0
-    p3_fixed[resolved2] = 0.0
-    computed = np.isnan(p3_fixed)
-
-    pot = computed & ~never_l1 & (cap_u[unit_codes] > 0)  # potential level-one points
-    n_pot = np.bincount(unit_codes[pot], minlength=cap_u.shape[0])
-    in_quota = pot & (n_pot > cap_u)[unit_codes]  # units that can hold more than their cap
-    # outside quota tiles the level-one credit is the candidate indicator (cap > 0) or 0
-    plain_cand = computed & ~in_quota & ~never_l1
-    plain_nocand = computed & ~in_quota & never_l1
-
-    order = _canonical_order(F, presence, unit_codes)
-    tile_pts: list[np.ndarray] = []
-    tile_meta: list[tuple[int, int, np.ndarray | None, bool]] = []
-
-    def add_tile(pts: np.ndarray, n_pos: int, n_u: int, caps: np.ndarray | None, need_cand: bool) -> None:
-        tile_pts.append(pts)
-        tile_meta.append((n_pos, n_u, caps, need_cand))
-
-    for mask, need in ((plain_cand, True), (plain_nocand, False)):
-        pts = order[mask[order]]
-        for b in range(0, pts.size, tile_points):
-            chunk = pts[b : b + tile_points]
-            add_tile(chunk, 1, chunk.size, None, need)
-
-    # quota units grouped by padded size (caps may differ inside a tile); unit-major
-    # tiles (row u * s + j), filled to about ``tile_points`` rows
-    q_pts = order[in_quota[order]]
-    q_units, q_start, q_count = np.unique(unit_codes[q_pts], return_index=True, return_counts=True)
-    groups: dict[int, list[int]] = {}
-    for i, c in enumerate(q_count.tolist()):
-        groups.setdefault(_size_class(c), []).append(i)
-    for s_pad, members in sorted(groups.items()):
-        # units of equal caps side by side: most tiles then hold one cap (one partition)
-        members = sorted(members, key=lambda i: (int(cap_u[q_units[i]]), i))
-        per_tile = max(1, tile_points // s_pad)
-        for b in range(0, len(members), per_tile):
-            grp = np.asarray(members[b : b + per_tile])
-            grid = np.full((grp.size, s_pad), -1, dtype=np.int64)
-            for r, i in enumerate(grp.tolist()):
-                grid[r, : q_count[i]] = q_pts[q_start[i] : q_start[i] + q_count[i]]
-            add_tile(grid.ravel(), s_pad, grp.size, cap_u[q_units[grp]], True)
-
-    del lower, upper, order
-    point = np.concatenate(tile_pts) if tile_pts else np.zeros(0, dtype=np.int64)
-    tile_pts.clear()
-    Fl = np.full((point.size, m), _PAD)  # one allocation: the layout copy of F
-    for b in range(0, point.size, 65536):  # filled by blocks: no full-size temporaries
-        seg = point[b : b + 65536]
-        ok = seg >= 0
-        Fl[b : b + 65536][ok] = np.where(presence[seg[ok]], F[seg[ok]], 0.0)
-    tiles: list[_Tile] = []
-    pos = 0
-    for n_pos, n_u, caps, need_cand in tile_meta:
-        size = n_pos * n_u
-        pres = np.ones((size, m), dtype=bool)
-        seg = point[pos : pos + size]
-        pres[seg >= 0] = presence[seg[seg >= 0]]
-        miss = np.flatnonzero(~pres.all(axis=1))
-        tiles.append(
-            _Tile(
-                start=pos,
-                n_pos=n_pos,
-                n_units=n_u,
-                caps=caps,
-                need_cand=need_cand,
-                miss_rows=miss,
-                miss_presence=np.ascontiguousarray(pres[miss], dtype=float),
-            )
-        )
-        pos += size
-    stats = {
-        "n_points": n,
-        "resolved": int((~computed).sum()),
-        "plain": int((plain_cand | plain_nocand).sum()),
-        "quota": int(in_quota.sum()),
-        "quota_units": int(np.unique(unit_codes[in_quota]).size),
-        "layout_rows": int(point.size),
-        "n_tiles": len(tiles),
-    }
-    return _Layout(F=Fl, point=point, tiles=tiles, p3_fixed=p3_fixed, stats=stats)
-
-
-# ----------------------------------------------------------------------------- kernel
-class _Lane:
-    """Accumulators of one lane (layout order)."""
-
-    def __init__(self, size: int, m: int, central: bool) -> None:
-        self.n3 = np.zeros(size, dtype=np.uint32)  # draws at level 3
-        self.nc = np.zeros(size, dtype=np.uint32)  # candidates (provisional level 1)
-        self.nd = np.zeros(size, dtype=np.uint32)  # demotions by the quota
-        self.tie = np.zeros(size, dtype=np.float64)  # (credit - 1) of tied cut-off rows
-        self.cw = np.zeros((size, m)) if central else None  # sum_d a_id w_d, (5)
-        self.partition_rows = 0
-
-
-_BYTE_SUM = np.uint64(0x0101010101010101)
-
-
-def _count_last(b: np.ndarray) -> np.ndarray:
-    """Number of True along the last axis (at most 255) as small unsigned integers.
-
-    With a last axis of a multiple of 8 the booleans are added eight at a time as
-    bytes of ``uint64`` words (each byte lane stays below 256), and the eight lanes of
-    the sum are added by one multiplication; otherwise through ``uint8`` sums.
-    """
-    if b.shape[-1] % 8 == 0 and b.flags.c_contiguous:
-        x = np.add.reduce(b.view(np.uint64), axis=-1)
-        x *= _BYTE_SUM
-        x >>= np.uint64(56)
-        return x
-    return np.add.reduce(b.view(np.uint8), axis=-1, dtype=np.uint16)
-
-
-def _run_tile(
-    tile: _Tile,
-    Wt: np.ndarray,
-    Fl: np.ndarray,
-    lane: _Lane,
-    x1: float,
-    x2: float,
-    scale: float | None,
-    sbuf: np.ndarray,
-    bbuf: np.ndarray,
-    abuf: np.ndarray | None,
-    compiled: bool = False,
-) -> None:
-    C = Wt.shape[1]
-    a, P = tile.start, tile.size
-    S = sbuf[: P * C].reshape(P, C)  # S[i, d]: score of tile row i in draw d
-    np.matmul(Fl[a : a + P], Wt, out=S)
-    if tile.miss_rows.size:  # (1): renormalise over the present factors
-        with np.errstate(invalid="ignore", divide="ignore"):
-            Sm = S[tile.miss_rows] / (tile.miss_presence @ Wt)
-        # no weight on any present factor: no score, level 3 as in the grader
-        Sm[np.isnan(Sm)] = -np.inf
-        S[tile.miss_rows] = Sm
-    b = bbuf[: P * C].reshape(P, C)
-    A = None
-    if lane.cw is not None and abuf is not None and tile.need_cand:  # credit matrix a_id of (3)
-        A = abuf[: P * C].reshape(P, C)
-        np.greater_equal(S, x1, out=b)
-        np.copyto(A, b)
-    if compiled:
-        _run_tile_compiled(tile, S, lane, x1, x2, scale, A)
-    else:
-        _run_tile_numpy(tile, S, b, lane, x1, x2, scale, A)
-    if A is not None and lane.cw is not None:
-        lane.cw[a : a + P] += A @ Wt.T
-
-
-def _run_tile_compiled(
-    tile: _Tile, S: np.ndarray, lane: _Lane, x1: float, x2: float, scale: float | None, A: np.ndarray | None
-) -> None:
-    """Counts and quota of one tile through the compiled kernels (same results as numpy)."""
-    from riskgrade.uncertainty import kernels_numba as kn
-
-    a, P = tile.start, tile.size
-    if tile.caps is None:
-        kn.count_tile(S, x1, x2, tile.need_cand, lane.n3[a : a + P], lane.nc[a : a + P])
-        return
-    lane.partition_rows += kn.quota_tile(
-        S,
-        tile.n_units,
-        tile.n_pos,
-        tile.caps,
-        x1,
-        x2,
-        0.0 if scale is None else scale,
-        lane.n3[a : a + P],
-        lane.nc[a : a + P],
-        lane.nd[a : a + P],
-        lane.tie[a : a + P],
-        _NO_A if A is None else A,
-        A is not None,
-    )
-
-
-_NO_A = np.zeros((1, 1))
-
-
-def _run_tile_numpy(
-    tile: _Tile,
-    S: np.ndarray,
-    b: np.ndarray,
-    lane: _Lane,
-    x1: float,
-    x2: float,
-    scale: float | None,
-    A: np.ndarray | None,
-) -> None:
-    """Counts and quota of one tile with numpy passes.
-
-    With ``A`` (central weights) ``b`` already holds the candidates ``S >= x1``.
-    """
-    a, P = tile.start, tile.size
-    if tile.need_cand:
-        if A is None:
-            np.greater_equal(S, x1, out=b)
-        lane.nc[a : a + P] += _count_last(b)
-        if tile.caps is not None:
-            _quota(tile, S, b, lane, x1, scale, A)
-    np.less(S, x2, out=b)
-    lane.n3[a : a + P] += _count_last(b)
-
-
-def _quota(
-    tile: _Tile,
-    S: np.ndarray,
-    b: np.ndarray,
-    lane: _Lane,
-    x1: float,
-    scale: float | None,
-    A: np.ndarray | None,
-) -> None:
-    """Re-apply the cap of every unit of a quota tile in every draw of the chunk, (3)."""
-    assert tile.caps is not None
-    C = S.shape[1]
-    a, P = tile.start, tile.size
-    s, U = tile.n_pos, tile.n_units
-    kc = np.add.reduce(b.reshape(U, s, C).view(np.uint8), axis=1, dtype=np.uint16)  # (U, C)
-    uu, dd = np.nonzero(kc > tile.caps[:, None])  # over-full (unit, draw) rows, grouped by unit
-    if uu.size == 0:
-        return
-    lane.partition_rows += uu.size
-    rows = S.reshape(U, s, C)[uu, :, dd]  # (R, s) unrounded scores
-    crow = rows >= x1  # candidates
-    if scale is not None:  # ties are equal rounded scores: compare rint(s * 10**decimals)
-        rows *= scale
-        np.rint(rows, out=rows)
-    k = tile.caps[uu]
-    v = _kth_largest(rows, k)
-    kept = rows >= v[:, None]  # at or above the cut-off of (3) (ties included)
-    starts = _group_starts(uu)
-    nd2 = lane.nd[a : a + P].reshape(U, s)
-    nd2[uu[starts]] += np.add.reduceat((crow ^ kept).view(np.uint8), starts, axis=0, dtype=np.uint8)
-    if A is not None:
-        A.reshape(U, s, C)[uu, :, dd] = kept
-    # a block of equal scores straddles the cut-off when more than k points reach it;
-    # then the E tied points share the k - G free slots, (3)
-    n_kept = np.add.reduce(kept.view(np.uint8), axis=1, dtype=np.uint16)
-    tied = np.flatnonzero(n_kept > k)
-    if tied.size:
-        eq = rows[tied] == v[tied, None]
-        E = np.add.reduce(eq.view(np.uint8), axis=1, dtype=np.uint16).astype(np.int64)
-        G = n_kept[tied] - E
-        adj = (k[tied] - G) / E - 1.0  # credit - 1 of the E tied points
-        ut = uu[tied]
-        # added to each point's running total one draw at a time, in draw order (the
-        # rows are grouped by unit with draws ascending): the compiled kernel adds the
-        # same numbers in the same order, so both paths give the same bits
-        r_eq, j_eq = np.nonzero(eq)
-        np.add.at(lane.tie[a : a + P], ut[r_eq] * s + j_eq, adj[r_eq])
-        if A is not None:
-            A.reshape(U, s, C)[ut, :, dd[tied]] = kept[tied] + eq * adj[:, None]
-
-
-def _group_starts(sorted_ids: np.ndarray) -> np.ndarray:
-    """Positions where a run of equal values begins in a sorted array."""
-    new = np.empty(sorted_ids.size, dtype=bool)
-    new[0] = True
-    np.not_equal(sorted_ids[1:], sorted_ids[:-1], out=new[1:])
-    return np.flatnonzero(new)
-
-
-_SORT_MAX = 32  # rows up to this length: one sort serves every cap of the tile
-
-
-def _kth_largest(rows: np.ndarray, k: np.ndarray) -> np.ndarray:
-    """The ``k[r]``-th largest value of every row ``r`` (``1 <= k[r] < rows.shape[1]``)."""
-    R, s = rows.shape
-    k0 = int(k[0])
-    if (k == k0).all():
-        return np.partition(rows, s - k0, axis=1)[:, s - k0]
-    if s <= _SORT_MAX:  # short rows: a full (vectorised) sort costs about one partition
-        return np.sort(rows, axis=1)[np.arange(R), s - k]
-    v = np.empty(R)
-    for kk in np.unique(k).tolist():  # long rows: few units per tile, one partition per cap
-        sel = np.flatnonzero(k == kk)
-        v[sel] = np.partition(rows[sel], s - kk, axis=1)[:, s - kk]
-    return v
-
-
-def _resolve_backend(backend: str) -> bool:
-    """Whether the compiled kernels run (``backend`` checked)."""
-    from riskgrade.uncertainty import kernels_numba
-
-    if backend == "auto":
-        return kernels_numba.AVAILABLE
-    if backend == "numpy":
-        return False
-    if backend == "numba":
-        if not kernels_numba.AVAILABLE:
-            raise RiskgradeError(
-                "backend='numba' needs the optional extra 'fast': pip install 'riskgrade[fast]'"
-            )
-        return True
-    raise RiskgradeError(f"backend must be 'auto', 'numpy' or 'numba', got {backend!r}")
 
 
 def _unit_blocks(unit_codes: np.ndarray, n_units: int, block_points: int) -> list[np.ndarray]:
@@ -638,7 +221,7 @@ def quota_level_probabilities(
         ``floor(0.10 n_u)`` or an allowance for small units).
     decimals : int or None, default 12
         Scores are rounded to this many decimals before comparison, as in
-        :func:`riskgrade.scoring.index_score`; ties are equal rounded scores.
+        :func:`riskgrade.weighted_index.index_score`; ties are equal rounded scores.
     chunk_size : int, default 248
         Draws per chunk (at most 255; a multiple of 8 counts fastest).
     tile_points : int, default 1024
@@ -713,11 +296,11 @@ def quota_level_probabilities(
     cap_u = cap_u.astype(np.int64)
     if not (np.isfinite(t1) and np.isfinite(t2) and t1 > t2):
         raise RiskgradeError(f"thresholds must be finite with t1 > t2, got t1={t1!r}, t2={t2!r}")
-    if t2 <= _PAD + 1:
-        raise RiskgradeError(f"t2 must exceed {_PAD + 1}, got {t2!r}")
+    if t2 <= PAD + 1:
+        raise RiskgradeError(f"t2 must exceed {PAD + 1}, got {t2!r}")
     if not memory_budget_mib > 0:
         raise RiskgradeError(f"memory_budget_mib must be positive, got {memory_budget_mib!r}")
-    compiled = _resolve_backend(backend)
+    compiled = resolve_backend(backend)
     x1, x2 = score_cutoff(t1, decimals), score_cutoff(t2, decimals)
     scale = None if decimals is None else float(10.0**decimals)
     chunk_size = min(255, max(1, int(chunk_size)))  # uint8 counts per chunk
@@ -752,7 +335,7 @@ def quota_level_probabilities(
         pres = ~np.isnan(Fb)
         if presence is not None:
             pres &= presence[rows]
-        layout = _build_layout(
+        layout = build_layout(
             Fb, pres, unit_codes[rows].astype(np.int64), cap_u, x1, x2, lo, hi, tile_points
         )
         del Fb
@@ -789,7 +372,7 @@ def quota_level_probabilities(
 
 
 def _run_block(
-    layout: _Layout,
+    layout: Layout,
     draws: np.ndarray,
     m: int,
     chunk_size: int,
@@ -800,10 +383,10 @@ def _run_block(
     central: bool,
     report: Callable[[int], None],
     compiled: bool = False,
-) -> list[_Lane]:
+) -> list[Lane]:
     """All draws through one block: two lanes of chunks, summed later in lane order."""
     N = layout.point.size
-    lanes = [_Lane(N, m, central) for _ in range(_N_LANES)]
+    lanes = [Lane(N, m, central) for _ in range(_N_LANES)]
     D = draws.shape[0]
     chunks = [(c, draws[c * chunk_size : (c + 1) * chunk_size]) for c in range(-(-D // chunk_size))]
     max_tile = max((t.size for t in layout.tiles), default=0)
@@ -818,7 +401,7 @@ def _run_block(
                 continue
             Wt = np.ascontiguousarray(W.T)
             for tile in layout.tiles:
-                _run_tile(tile, Wt, layout.F, lane, x1, x2, scale, sbuf, bbuf, abuf, compiled)
+                run_tile(tile, Wt, layout.F, lane, x1, x2, scale, sbuf, bbuf, abuf, compiled)
             report(W.shape[0])
 
     if N:
@@ -837,8 +420,8 @@ def _run_block(
 
 
 def _finish_block(
-    layout: _Layout,
-    lanes: list[_Lane],
+    layout: Layout,
+    lanes: list[Lane],
     rows: np.ndarray,
     D: int,
     P: np.ndarray,

@@ -291,11 +291,11 @@ def smaa2(
     >>> list(res.confidence.columns[-2:])
     ['acceptability', 'confidence_factor']
     """
-    from riskgrade.uncertainty.api import _frame, _run_draws
+    from riskgrade.uncertainty.api import levels_frame, run_draws
 
     if int(n_ranks) < 0:
         raise RiskgradeError(f"n_ranks must be >= 0, got {n_ranks!r}")
-    run = _run_draws(
+    run = run_draws(
         model, frame, weights=weights, concentration=concentration, n_draws=n_draws, seed=seed,
         n_threads=n_threads, progress=progress, uncertain_below=uncertain_below, central_weights=True,
     )
@@ -303,7 +303,7 @@ def smaa2(
     central = res.central_weights
     if central is None:  # not reached: requested with central_weights=True
         raise RiskgradeError("central weights were not computed")
-    levels = _frame(arr, res, draws, sampler, seed, names, uncertain_below)
+    levels = levels_frame(arr, res, draws, sampler, seed, names, uncertain_below)
     ids = pd.Index(levels["risk_point_id"], name="risk_point_id")
     cw = pd.DataFrame(central, index=ids, columns=names)
     cf = confidence_factors(

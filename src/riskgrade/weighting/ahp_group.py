@@ -33,7 +33,6 @@ from typing import Any, TypedDict
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from riskgrade.exceptions import InconsistentJudgementsError, WeightingError
 from riskgrade.weighting.ahp import AHPResult, ahp, label_index
@@ -68,6 +67,8 @@ def kendall_w(weights: np.ndarray) -> tuple[float, float]:
     p_value : float
         Chi-square approximation ``m (n - 1) W ~ chi2(n - 1)``.
     """
+    from scipy import stats
+
     m, n = weights.shape
     if m < 2 or n < 2:
         return float("nan"), float("nan")

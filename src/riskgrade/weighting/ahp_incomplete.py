@@ -25,7 +25,6 @@ from __future__ import annotations
 from collections.abc import Hashable
 
 import numpy as np
-from scipy.optimize import minimize
 
 from riskgrade.exceptions import InconsistentJudgementsError
 from riskgrade.weighting.ahp_eigen import perron
@@ -155,6 +154,8 @@ def complete_matrix(
     ValueError
         If ``completion`` is unknown.
     """
+    from scipy.optimize import minimize
+
     if completion not in ("lambda_max", "llsm"):
         raise ValueError(f"completion must be 'lambda_max' or 'llsm', got {completion!r}")
     missing = np.isnan(a)

@@ -23,17 +23,17 @@ import numpy as np
 import pandas as pd
 
 from riskgrade.exceptions import DataWarning, WeightingError
-from riskgrade.weighting.entropy import _BLOCK_ELEMENTS, _Columns, _directions, _Problems
+from riskgrade.weighting.columns import BLOCK_ELEMENTS, Columns, Problems, direction_signs
 
 __all__ = ["critic_weights"]
 
-_R_ONE_TOL = 1e-12  # |1 - r| below this is taken as perfect correlation
+R_ONE_TOL = 1e-12  # |1 - r| below this is taken as perfect correlation
 
 
-def _row_blocks(cols: _Columns) -> Any:
+def _row_blocks(cols: Columns) -> Any:
     """Yield ``(start, block)`` with ``block`` float64 of shape (n_cols, b), all columns."""
     m, n = cols.n_rows, cols.n_cols
-    rows = max(256, _BLOCK_ELEMENTS // max(n, 1))
+    rows = max(256, BLOCK_ELEMENTS // max(n, 1))
     for start in range(0, m, rows):
         stop = min(start + rows, m)
         if cols.array is not None:
@@ -44,10 +44,10 @@ def _row_blocks(cols: _Columns) -> Any:
         yield start, block
 
 
-def _moments(cols: _Columns, nan_policy: str) -> tuple[np.ndarray, ...]:
+def _moments(cols: Columns, nan_policy: str) -> tuple[np.ndarray, ...]:
     """Count, mean, scatter matrix, min, max, sum of the rows kept (one blocked pass)."""
     n = cols.n_cols
-    problems = _Problems.empty()
+    problems = Problems.empty()
     count = 0.0
     mean = np.zeros(n)
     scatter = np.zeros((n, n))
@@ -159,11 +159,11 @@ def critic_weights(
         raise WeightingError(f"correlation must be 'pearson' or 'spearman', got {correlation!r}")
     if nan_policy not in ("raise", "omit"):
         raise WeightingError(f"nan_policy must be 'raise' or 'omit', got {nan_policy!r}")
-    cols = _Columns(X)
+    cols = Columns(X)
     n = cols.n_cols
     if n == 0:
         raise WeightingError("X has no columns: nothing to weight")
-    sign = _directions(directions, cols.names)
+    sign = direction_signs(directions, cols.names)
     count, _mean, scatter, lo, hi, total = _moments(cols, nan_policy)
     m = float(count)
     if m < 2:
@@ -171,7 +171,7 @@ def critic_weights(
     sd = np.sqrt(np.maximum(np.diag(scatter), 0.0) / (m - 1))
     constant = ~(hi > lo)
     names = cols.names
-    sigma, keep = _scaled_sigma(sd, lo, hi, total, constant, normalization, names, stacklevel=2)
+    sigma, keep = scaled_sigma(sd, lo, hi, total, constant, normalization, names, stacklevel=2)
     if correlation == "pearson":
         sub = scatter[np.ix_(keep, keep)]
         d = np.sqrt(np.diag(sub))
@@ -181,7 +181,7 @@ def critic_weights(
     rho = np.clip(rho, -1.0, 1.0) * np.outer(sign[keep], sign[keep])
     # r within rounding of 1 is r = 1: otherwise the perfect-correlation error below depends on
     # the last bit of the scatter matrix (it changed under x -> 3.5 x + 10)
-    rho[rho > 1.0 - _R_ONE_TOL] = 1.0
+    rho[rho > 1.0 - R_ONE_TOL] = 1.0
     np.fill_diagonal(rho, 1.0)
     info = np.zeros(n)
     info[keep] = sigma[keep] * (1.0 - rho).sum(axis=1)
@@ -196,7 +196,7 @@ def critic_weights(
     return pd.Series(w, index=pd.Index(names), name="weight")
 
 
-def _scaled_sigma(
+def scaled_sigma(
     sd: np.ndarray,
     lo: np.ndarray,
     hi: np.ndarray,
@@ -275,7 +275,7 @@ def _scaled_sigma(
     return sigma, keep
 
 
-def _spearman(cols: _Columns, keep: np.ndarray, nan_policy: str) -> np.ndarray:
+def _spearman(cols: Columns, keep: np.ndarray, nan_policy: str) -> np.ndarray:
     """Spearman correlation of the kept columns (average ranks for ties)."""
     from scipy.stats import rankdata
 

@@ -16,11 +16,8 @@ few MiB of extra memory whatever the size of ``X``.
 
 from __future__ import annotations
 
-import os
-import threading
 import warnings
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -28,218 +25,18 @@ import numpy as np
 import pandas as pd
 
 from riskgrade.exceptions import DataWarning, WeightingError
+from riskgrade.weighting.columns import (
+    Columns,
+    Problems,
+    block_problems,
+    direction_signs,
+    map_blocks,
+    scratch,
+)
 
 __all__ = ["EntropyResult", "entropy_details", "entropy_weights"]
 
 _TINY = np.finfo(np.float64).tiny
-#: Elements per block (all columns together); 2**16 float64 = 512 KiB, cache sized.
-_BLOCK_ELEMENTS = 1 << 16
-_MAX_LISTED = 10
-
-
-# --------------------------------------------------------------------------- input access
-class _Columns:
-    """Read-only, copy-free access to the numeric columns of a 2-D input.
-
-    ``blocks()`` yields ``(columns, start, block)`` with ``block`` a C-contiguous float64
-    array of shape ``(len(columns), b)`` holding rows ``start .. start + b`` of those
-    columns. A C-ordered 2-D array is read in row blocks transposed into a small buffer;
-    anything else (DataFrames, Fortran-ordered arrays) column by column.
-    """
-
-    def __init__(self, X: Any, *, what: str = "X") -> None:
-        self.frame: pd.DataFrame | None = None
-        self.array: np.ndarray | None = None
-        if isinstance(X, pd.DataFrame):
-            self.frame = X
-            self.names: list[Any] = list(X.columns)
-            self.n_rows = len(X)
-            bad = [c for c in X.columns if not _is_numeric(X[c].dtype)]
-            if bad:
-                raise WeightingError(
-                    f"{what}: column(s) {bad} are not numeric "
-                    f"(dtypes {[str(X[c].dtype) for c in bad]}); weights need numbers"
-                )
-            self.row_labels = None if isinstance(X.index, pd.RangeIndex) else X.index
-        else:
-            if hasattr(X, "toarray") or type(X).__module__.startswith("scipy.sparse"):
-                raise TypeError(f"{what}: sparse input is not supported; pass a dense array")
-            arr = np.asarray(X)
-            if arr.ndim != 2:
-                raise WeightingError(
-                    f"{what} must be 2-D (rows = risk points, columns = criteria), "
-                    f"got an array of shape {arr.shape}"
-                )
-            if not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool):
-                try:
-                    arr = arr.astype(np.float64)
-                except (TypeError, ValueError):
-                    raise WeightingError(
-                        f"{what}: values must be numeric, got dtype {arr.dtype}"
-                    ) from None
-            if np.iscomplexobj(arr):
-                raise WeightingError(f"{what}: complex values are not supported")
-            self.array = arr
-            self.names = list(range(arr.shape[1]))
-            self.n_rows = arr.shape[0]
-            self.row_labels = None
-        self.n_cols = len(self.names)
-
-    def row_label(self, pos: int) -> Any:
-        return pos if self.row_labels is None else self.row_labels[pos]
-
-    def tasks(self) -> list[tuple[np.ndarray, int, int]]:
-        """Blocks to read, in a fixed order: ``(columns, start row, stop row)``."""
-        m, n = self.n_rows, self.n_cols
-        if n == 0 or m == 0:
-            return []
-        arr = self.array
-        if arr is not None and arr.flags.c_contiguous and n > 1:
-            rows = max(256, _BLOCK_ELEMENTS // n)
-            cols = np.arange(n)
-            return [(cols, s, min(s + rows, m)) for s in range(0, m, rows)]
-        rows = _BLOCK_ELEMENTS
-        return [(np.array([j]), s, min(s + rows, m)) for j in range(n) for s in range(0, m, rows)]
-
-    def read(self, task: tuple[np.ndarray, int, int], buf: np.ndarray | None = None) -> np.ndarray:
-        """The float64 block ``(len(columns), stop - start)`` of a task (``buf`` reused if given)."""
-        cols, start, stop = task
-        if len(cols) > 1:  # row block of a C-ordered array, transposed
-            assert self.array is not None
-            out = np.empty((len(cols), stop - start)) if buf is None else buf[:, : stop - start]
-            np.copyto(out, self.array[start:stop].T, casting="unsafe")
-            return out
-        piece = self._column(int(cols[0]))[start:stop]
-        if isinstance(piece, pd.Series):
-            block = piece.to_numpy(dtype=np.float64, na_value=np.nan)
-        else:
-            block = np.asarray(piece, dtype=np.float64)
-        return block.reshape(1, -1)
-
-    def buffer(self) -> np.ndarray | None:
-        """A reusable block buffer for :meth:`read` (one per thread)."""
-        tasks = self.tasks()
-        if not tasks or len(tasks[0][0]) == 1:
-            return None
-        return np.empty((self.n_cols, tasks[0][2] - tasks[0][1]))
-
-    def _column(self, j: int) -> Any:
-        if self.frame is not None:
-            s = self.frame.iloc[:, j]
-            if isinstance(s.dtype, np.dtype):
-                return s.to_numpy()  # a view for numpy-backed columns
-            return s  # extension array: converted block by block
-        assert self.array is not None
-        return self.array[:, j]
-
-
-def _is_numeric(dtype: Any) -> bool:
-    return bool(pd.api.types.is_numeric_dtype(dtype)) and not pd.api.types.is_complex_dtype(dtype)
-
-
-# --------------------------------------------------------------------------- validation
-@dataclass
-class _Problems:
-    """Invalid cells collected over all blocks (the first few per column are kept)."""
-
-    counts: dict[int, dict[str, int]]
-    examples: dict[int, list[tuple[int, float, str]]]
-
-    @classmethod
-    def empty(cls) -> _Problems:
-        return cls({}, {})
-
-    def add(self, j: int, rows: np.ndarray, values: np.ndarray, reason: str) -> None:
-        c = self.counts.setdefault(j, {})
-        c[reason] = c.get(reason, 0) + len(rows)
-        ex = self.examples.setdefault(j, [])
-        room = _MAX_LISTED - len(ex)
-        for r, v in zip(rows[:room].tolist(), values[:room].tolist(), strict=True):
-            ex.append((r, v, reason))
-
-    def raise_if_any(self, cols: _Columns, what: str) -> None:
-        if not self.counts:
-            return
-        total = sum(sum(c.values()) for c in self.counts.values())
-        lines = [f"{what}: {total} invalid value(s) in {len(self.counts)} column(s):"]
-        records = []
-        for j in sorted(self.counts):
-            name = cols.names[j]
-            kinds = ", ".join(f"{k}: {v}" for k, v in sorted(self.counts[j].items()))
-            shown = "; ".join(
-                f"row {cols.row_label(r)!r} = {v!r} ({reason})" for r, v, reason in self.examples[j]
-            )
-            more = sum(self.counts[j].values()) - len(self.examples[j])
-            lines.append(
-                f"  column {name!r} ({kinds}): {shown}" + (f"; ... and {more} more" if more else "")
-            )
-            records += [
-                {"column": name, "row": r, "index": cols.row_label(r), "value": v, "reason": reason}
-                for r, v, reason in self.examples[j]
-            ]
-        if any("negative" in c for c in self.counts.values()):
-            lines.append("Negative values in data are not allowed: entropy needs x >= 0.")
-        if any("NaN" in c for c in self.counts.values()):
-            lines.append("NaN values: pass nan_policy='omit' to leave missing cells out.")
-        err = WeightingError("\n".join(lines))
-        err.failure_cases = pd.DataFrame.from_records(  # type: ignore[attr-defined]
-            records, columns=["column", "row", "index", "value", "reason"]
-        )
-        raise err
-
-
-def _block_problems(
-    block: np.ndarray, cols: np.ndarray, start: int, *, allow_nan: bool, allow_negative: bool = False
-) -> list[tuple[int, np.ndarray, np.ndarray, str]]:
-    """NaN, +-inf and negative cells of a block (only called when the fast check failed)."""
-    found = []
-    for k, j in enumerate(cols.tolist()):
-        row = block[k]
-        inf = np.isinf(row)
-        masks = [] if allow_nan else [(np.isnan(row), "NaN")]
-        masks += [(inf, "infinite")]
-        if not allow_negative:
-            masks.append(((row < 0) & ~inf, "negative"))
-        for mask, reason in masks:
-            if mask.any():
-                idx = np.flatnonzero(mask)
-                found.append((j, idx + start, row[idx].copy(), reason))
-    return found
-
-
-def _map_blocks(cols: _Columns, fn: Any, n_jobs: int | None) -> list[Any]:
-    """``[fn(task, block, scratch) for each block]`` in block order, on up to ``n_jobs`` threads.
-
-    Results come back in block order whatever the threads do, so every sum reduced from
-    them is the same from run to run (numpy releases the GIL inside its loops).
-    """
-    tasks = cols.tasks()
-    local = threading.local()
-
-    def run(task: tuple[np.ndarray, int, int]) -> Any:
-        if not hasattr(local, "buf"):
-            local.buf = cols.buffer()
-            local.tmp = {}
-        return fn(task, cols.read(task, local.buf), local.tmp)
-
-    jobs = 1 if n_jobs is None else int(n_jobs)
-    if jobs == -1:
-        jobs = os.cpu_count() or 1
-    if jobs < 1:
-        raise WeightingError(f"n_jobs must be a positive integer, -1 or None, got {n_jobs!r}")
-    if jobs == 1 or len(tasks) < 4:
-        return [run(t) for t in tasks]
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
-        return list(pool.map(run, tasks))
-
-
-def _scratch(store: dict[int, np.ndarray], shape: tuple[int, int]) -> np.ndarray:
-    t = store.get(shape[0])
-    if t is None or t.shape[1] < shape[1]:
-        t = store[shape[0]] = np.empty(shape)
-    return t[:, : shape[1]]
-
-
 def _entropy_sums(
     block: np.ndarray, has_nan: bool, store: dict[int, np.ndarray]
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -250,7 +47,7 @@ def _entropy_sums(
         n_nan = nan_mask.sum(axis=1)
         block = np.where(nan_mask, 0.0, block)
     s1 = block.sum(axis=1)
-    t = _scratch(store, block.shape)
+    t = scratch(store, block.shape)
     np.maximum(block, _TINY, out=t)  # 0 -> tiny: ln stays finite and 0 * ln(tiny) = 0
     np.log(t, out=t)
     np.multiply(t, block, out=t)
@@ -302,34 +99,6 @@ class EntropyResult:
         }
 
 
-def _directions(directions: Any, names: list[Any]) -> np.ndarray:
-    """+1 (benefit / higher = more) or -1 (cost) per column."""
-    n = len(names)
-    if directions is None:
-        return np.ones(n)
-    if isinstance(directions, dict | pd.Series):
-        d = dict(directions)
-        unknown = [k for k in d if k not in names]
-        if unknown:
-            raise WeightingError(f"directions name unknown column(s) {unknown}; columns are {names}")
-        raw = [d.get(c, 1) for c in names]
-    else:
-        raw = list(directions)
-        if len(raw) != n:
-            raise WeightingError(f"directions has {len(raw)} entries for {n} columns")
-    out = np.empty(n)
-    for i, v in enumerate(raw):
-        if v in (1, "max", "benefit", "+", True):
-            out[i] = 1.0
-        elif v in (-1, "min", "cost", "-"):
-            out[i] = -1.0
-        else:
-            raise WeightingError(
-                f"directions[{names[i]!r}] = {v!r}: expected 1/'max'/'benefit' or -1/'min'/'cost'"
-            )
-    return out
-
-
 def entropy_details(
     X: Any,
     *,
@@ -347,7 +116,7 @@ def entropy_details(
         raise WeightingError(f"normalization must be 'sum' or 'minmax', got {normalization!r}")
     if nan_policy not in ("raise", "omit"):
         raise WeightingError(f"nan_policy must be 'raise' or 'omit', got {nan_policy!r}")
-    cols = _Columns(X)
+    cols = Columns(X)
     n = cols.n_cols
     if n == 0:
         raise WeightingError("X has no columns: nothing to weight")
@@ -355,7 +124,7 @@ def entropy_details(
         raise WeightingError(
             f"X has {cols.n_rows} row(s): entropy weights need at least 2 rows (ln m = 0 for m = 1)"
         )
-    sign = _directions(directions, cols.names)
+    sign = direction_signs(directions, cols.names)
     omit = nan_policy == "omit"
     one_pass = normalization == "sum"
     floor = 0.0 if one_pass else -np.inf  # min-max accepts any finite value
@@ -376,7 +145,7 @@ def entropy_details(
                 has_nan = True
                 bad = (~(bmin >= floor) | ~(bmax < np.inf) | ~(bmin > -np.inf)) & ~np.isnan(bmin)
             if bad.any() or (not omit and nan_rows.any()):
-                found = _block_problems(
+                found = block_problems(
                     block, cidx, start, allow_nan=omit, allow_negative=not one_pass
                 )
                 return cidx, None, found
@@ -384,7 +153,7 @@ def entropy_details(
         sums = _entropy_sums(block, has_nan, store) if one_pass else None
         return cidx, (bmin, bmax, cnt, has_nan), sums
 
-    problems = _Problems.empty()
+    problems = Problems.empty()
     lo = np.full(n, np.inf)
     hi = np.full(n, -np.inf)
     count = np.zeros(n)
@@ -392,7 +161,7 @@ def entropy_details(
     s2 = np.zeros(n)
     zeros = np.zeros(n)
     nan_seen = np.zeros(n, dtype=bool)
-    for cidx, stats, extra in _map_blocks(cols, scan, n_jobs):
+    for cidx, stats, extra in map_blocks(cols, scan, n_jobs):
         if stats is None:
             for j, rows, values, reason in extra:
                 problems.add(j, rows, values, reason)
@@ -417,18 +186,18 @@ def entropy_details(
             t *= sign[cidx, None]  # exact: x >= min and max >= x give no negative values
             return cidx, _entropy_sums(t, bool(nan_seen[cidx].any()), store)
 
-        for cidx, (a1, a2, az) in _map_blocks(cols, shifted_sums, n_jobs):
+        for cidx, (a1, a2, az) in map_blocks(cols, shifted_sums, n_jobs):
             s1[cidx] += a1
             s2[cidx] += a2
             zeros[cidx] += az
 
-    result = _entropy_from_sums(s1, s2, count, lo, hi, zeros, names=cols.names, normalization=normalization)
+    result = entropy_from_sums(s1, s2, count, lo, hi, zeros, names=cols.names, normalization=normalization)
     if rarity_check is not None:
-        _warn_rarity(result, rarity_check)
+        warn_rarity(result, rarity_check)
     return result
 
 
-def _entropy_from_sums(
+def entropy_from_sums(
     s1: np.ndarray,
     s2: np.ndarray,
     count: np.ndarray,
@@ -515,7 +284,7 @@ def _entropy_from_sums(
     )
 
 
-def _warn_rarity(result: EntropyResult, rarity_check: tuple[float, float]) -> None:
+def warn_rarity(result: EntropyResult, rarity_check: tuple[float, float]) -> None:
     """Warn when a mostly-zero column takes most of the weight (entropy rewards rarity)."""
     min_zero_share, min_weight = rarity_check
     hit = (result.zero_share >= min_zero_share) & (result.weights > min_weight)

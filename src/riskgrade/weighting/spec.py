@@ -26,6 +26,8 @@ the catalog's fixed anchors to [0, 1] with higher = riskier, not on the raw inve
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -35,11 +37,13 @@ from pydantic import BaseModel, ConfigDict, Field, model_serializer, model_valid
 from riskgrade.exceptions import ConfigError, ConsistencyWarning, InconsistentJudgementsError
 
 __all__ = [
+    "METHODS",
     "AHPGroupSpec",
     "AHPSpec",
     "CRITICSpec",
     "CombinedSpec",
     "EntropySpec",
+    "WeightingMethod",
     "WeightingSpec",
     "resolve_weights",
 ]
@@ -48,7 +52,7 @@ Judgements = dict[str, float] | list[list[float | None]]
 
 
 class _Frozen(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(frozen=True, extra="forbid", defer_build=True)
 
 
 class AHPSpec(_Frozen):
@@ -377,31 +381,113 @@ def resolve_weights(
     ConfigError
         When judgements name unknown factors or leave a factor in use unjudged.
     """
-    names = list(factor_names)
-    method = spec.method
-    if method == "fixed":
-        return _resolve_fixed(spec, names)
-    if method == "ahp":
-        assert spec.ahp is not None
-        return _resolve_ahp(spec.ahp, names)
-    if method == "ahp_group":
-        assert spec.ahp_group is not None
-        return _resolve_ahp_group(spec.ahp_group, names)
-    if method in ("entropy", "critic"):
-        return _resolve_objective(method, spec, factor_scores, names)
-    if method == "combined":
-        from riskgrade.weighting.combined import combined_result
+    method = METHODS.get(spec.method)
+    if method is None:
+        raise ConfigError(f"weighting.method {spec.method!r} is not supported")
+    return method.resolve(spec, factor_scores, list(factor_names))
 
-        cs = spec.combined
-        assert cs is not None
-        if cs.subjective == "fixed":
-            s, sd = _resolve_fixed(spec, names)
-        elif cs.subjective == "ahp":
-            assert spec.ahp is not None
-            s, sd = _resolve_ahp(spec.ahp, names)
-        else:
-            assert spec.ahp_group is not None
-            s, sd = _resolve_ahp_group(spec.ahp_group, names)
-        o, od = _resolve_objective(cs.objective, spec, factor_scores, names)
-        return combined_result(s, sd, o, od, cs, names)
-    raise ConfigError(f"weighting.method {method!r} is not supported")
+
+# --------------------------------------------------------------------------- the registry
+def _via_fixed(
+    spec: WeightingSpec, scores: pd.DataFrame, names: list[str]
+) -> tuple[pd.Series, dict[str, Any]]:
+    return _resolve_fixed(spec, names)
+
+
+def _via_ahp(
+    spec: WeightingSpec, scores: pd.DataFrame, names: list[str]
+) -> tuple[pd.Series, dict[str, Any]]:
+    assert spec.ahp is not None
+    return _resolve_ahp(spec.ahp, names)
+
+
+def _via_ahp_group(
+    spec: WeightingSpec, scores: pd.DataFrame, names: list[str]
+) -> tuple[pd.Series, dict[str, Any]]:
+    assert spec.ahp_group is not None
+    return _resolve_ahp_group(spec.ahp_group, names)
+
+
+def _via_entropy(
+    spec: WeightingSpec, scores: pd.DataFrame, names: list[str]
+) -> tuple[pd.Series, dict[str, Any]]:
+    return _resolve_objective("entropy", spec, scores, names)
+
+
+def _via_critic(
+    spec: WeightingSpec, scores: pd.DataFrame, names: list[str]
+) -> tuple[pd.Series, dict[str, Any]]:
+    return _resolve_objective("critic", spec, scores, names)
+
+
+def _via_combined(
+    spec: WeightingSpec, scores: pd.DataFrame, names: list[str]
+) -> tuple[pd.Series, dict[str, Any]]:
+    from riskgrade.weighting.combined import combined_result
+
+    cs = spec.combined
+    assert cs is not None
+    s, sd = METHODS[cs.subjective].resolve(spec, scores, names)
+    o, od = METHODS[cs.objective].resolve(spec, scores, names)
+    return combined_result(s, sd, o, od, cs, names)
+
+
+def _pearson_critic(spec: WeightingSpec) -> bool:
+    return (spec.critic or CRITICSpec()).correlation == "pearson"
+
+
+@dataclass(frozen=True)
+class WeightingMethod:
+    """One weighting method a config can name (``weighting.method``).
+
+    Attributes
+    ----------
+    name : str
+        The name in the config.
+    resolve : callable
+        ``resolve(spec, factor_scores, factor_names) -> (weights, details)``, the pure
+        function behind :func:`resolve_weights`.
+    settings : str or None
+        The field of :class:`WeightingSpec` holding the method's settings.
+    needs_data : bool
+        Whether the weights are computed from the factor scores of the inventory (a model
+        with such a method must be fitted on data; the others are fitted without).
+    batch : callable
+        ``batch(spec) -> bool``: whether the batch engines compute the weights in one pass
+        from the exact sums of :class:`riskgrade.weighting.stats.WeightStats`.
+    """
+
+    name: str
+    resolve: Callable[[WeightingSpec, pd.DataFrame, list[str]], tuple[pd.Series, dict[str, Any]]]
+    settings: str | None
+    needs_data: bool
+    batch: Callable[[WeightingSpec], bool]
+
+
+def _never(spec: WeightingSpec) -> bool:
+    return False
+
+
+def _always(spec: WeightingSpec) -> bool:
+    return True
+
+
+#: The weighting methods by name: the one list the config, the model and the engines use.
+METHODS: dict[str, WeightingMethod] = {
+    m.name: m
+    for m in (
+        WeightingMethod("fixed", _via_fixed, "fixed", needs_data=False, batch=_never),
+        WeightingMethod("ahp", _via_ahp, "ahp", needs_data=False, batch=_never),
+        WeightingMethod("ahp_group", _via_ahp_group, "ahp_group", needs_data=False, batch=_never),
+        WeightingMethod("entropy", _via_entropy, "entropy", needs_data=True, batch=_always),
+        # Spearman ranks need a whole column at once: fitted by RiskModel.fit alone
+        WeightingMethod("critic", _via_critic, "critic", needs_data=True, batch=_pearson_critic),
+        WeightingMethod(
+            "combined",
+            _via_combined,
+            "combined",
+            needs_data=True,
+            batch=lambda spec: spec.combined is not None and METHODS[spec.combined.objective].batch(spec),
+        ),
+    )
+}

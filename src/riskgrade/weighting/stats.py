@@ -35,8 +35,9 @@ import numpy as np
 import pandas as pd
 
 from riskgrade.exceptions import WeightingError
+from riskgrade.weighting.spec import METHODS
 
-__all__ = ["EngineWeightPass", "WeightStats", "batch_supported", "needs_data", "weights_from_scores"]
+__all__ = ["WeightStats", "batch_supported", "needs_data", "weights_from_scores"]
 
 _TINY = np.finfo(np.float64).tiny
 _X_BITS = 43  # entropy sums: terms on a 2**-43 grid, exact float sums of 1,024 terms
@@ -49,7 +50,7 @@ _CHUNK = 8192  # rows per internal chunk (temporaries stay in the L2 cache)
 
 def needs_data(spec: Any) -> bool:
     """Whether a weighting spec computes its weights from the inventory."""
-    return spec.method in ("entropy", "critic", "combined")
+    return METHODS[spec.method].needs_data
 
 
 def _objective(spec: Any) -> str:
@@ -62,13 +63,7 @@ def batch_supported(spec: Any) -> bool:
     All data-driven methods can, except CRITIC with Spearman correlation (ranks need
     the whole column at once): that one is fitted by :meth:`RiskModel.fit` alone.
     """
-    if not needs_data(spec):
-        return False
-    if _objective(spec) == "critic":
-        from riskgrade.weighting.spec import CRITICSpec
-
-        return (spec.critic or CRITICSpec()).correlation == "pearson"
-    return True
+    return METHODS[spec.method].batch(spec)
 
 
 def _fixed_sums(v: np.ndarray) -> list[int]:
@@ -315,7 +310,7 @@ class WeightStats:
         return combined_result(s, sd, o, od, cs, self.names)
 
     def _entropy(self) -> tuple[pd.Series, dict[str, Any]]:
-        from riskgrade.weighting.entropy import _entropy_from_sums, _warn_rarity
+        from riskgrade.weighting.entropy import entropy_from_sums, warn_rarity
         from riskgrade.weighting.spec import EntropySpec
 
         es = self.spec.entropy or EntropySpec()
@@ -326,15 +321,15 @@ class WeightStats:
         scale = 2.0**-_X_BITS
         s1 = np.array([float(v) for v in self.s1]) * scale
         s2 = np.array([float(v) for v in self.s2]) * scale
-        res = _entropy_from_sums(
+        res = entropy_from_sums(
             s1, s2, self.count, self.lo, self.hi, self.zeros, names=self.names, normalization=es.normalization
         )
         if es.rarity_check is not None:
-            _warn_rarity(res, es.rarity_check)
+            warn_rarity(res, es.rarity_check)
         return res.weights, {"method": "entropy", "on": "factor_scores", **res.to_dict()}
 
     def _critic(self) -> tuple[pd.Series, dict[str, Any]]:
-        from riskgrade.weighting.critic import _R_ONE_TOL, _scaled_sigma
+        from riskgrade.weighting.critic import R_ONE_TOL, scaled_sigma
         from riskgrade.weighting.spec import CRITICSpec
 
         cs = self.spec.critic or CRITICSpec()
@@ -354,11 +349,11 @@ class WeightStats:
         constant = ~(hi > lo) | (diag <= 0)
         norm = cs.normalization
         total = np.array([float(v) for v in sx]) * 2.0**-_G_BITS
-        sigma, keep = _scaled_sigma(sd, lo, hi, total, constant, norm, names, stacklevel=3)
+        sigma, keep = scaled_sigma(sd, lo, hi, total, constant, norm, names, stacklevel=3)
         sub = C[np.ix_(keep, keep)]
         d = np.sqrt(np.diag(sub))
         rho = np.clip(sub / np.outer(d, d), -1.0, 1.0)
-        rho[rho > 1.0 - _R_ONE_TOL] = 1.0
+        rho[rho > 1.0 - R_ONE_TOL] = 1.0
         np.fill_diagonal(rho, 1.0)
         info = np.zeros(m)
         info[keep] = sigma[keep] * (1.0 - rho).sum(axis=1)
@@ -409,98 +404,3 @@ def weights_from_scores(
     if stats.needs_second_pass:
         stats = stats.second_pass().update(F)
     return stats.finalize()
-
-
-# --------------------------------------------------------------------------- engine hook
-class EngineWeightPass:
-    """The weight pass of the batch engine (:func:`riskgrade.engine.grade_file`).
-
-    Pass 1 of the engine validates every record batch and computes the factor scores of
-    its graded rows; :meth:`add` folds them into :class:`WeightStats` and appends them to a
-    temporary file (8 bytes per factor and row; cheaper than recomputing the transforms).
-    After pass 1 (and the check for ids repeated across batches, which may reject more
-    rows and rerun it), :meth:`finish` computes the weights, fits the model with them and
-    scores the kept keys from that file, so the input is parsed no more often than with
-    fixed weights. Min-max entropy reads the file once more for the sums of ``x - min``.
-
-    Parameters
-    ----------
-    run : riskgrade.engine.batch._Run
-        The engine run (its model is not fitted yet).
-    """
-
-    def __init__(self, run: Any) -> None:
-        self.run = run
-        self.model = run.model
-        self.names = list(run.catalog.names)
-        self.reset()
-
-    def reset(self) -> None:
-        """Start over (pass 1 is rerun when ids repeat across batches)."""
-        self.stats = WeightStats(self.model.config.weighting, self.names)
-        self.rows: list[int] = []
-        fh = getattr(self, "spill", None)
-        if fh is not None:
-            fh.close()
-        self.spill: Any = None
-
-    def add(self, F: np.ndarray) -> np.ndarray:
-        """Fold the factor scores of a batch's graded rows in; placeholder score keys out."""
-        self.stats.update(F)
-        if self.spill is None:
-            assert self.run.tmpdir is not None
-            self.spill_path = self.run.tmpdir / "factor_scores.f8"
-            self.spill = open(self.spill_path, "wb")  # noqa: SIM115 - closed in _blocks/reset
-        np.asfortranarray(F, dtype=np.float64).T.tofile(self.spill)  # column-major, as the engine's
-        self.rows.append(len(F))
-        return np.zeros(len(F), dtype=np.int64)
-
-    def _blocks(self) -> Any:
-        """The factor-score blocks of pass 1 again, in the same order (from the temporary file)."""
-        m = len(self.names)
-        if self.spill is not None:
-            self.spill.close()
-            self.spill = None
-        if not self.rows:
-            return
-        with open(self.spill_path, "rb") as fh:
-            for r in self.rows:
-                yield np.fromfile(fh, dtype=np.float64, count=r * m).reshape(m, r).T
-
-    def finish(self) -> None:
-        """Weights from the statistics; the model is fitted and the score keys computed."""
-        import pyarrow as pa
-
-        from riskgrade.engine.core import score_ints
-        from riskgrade.scoring import index_score
-
-        run, model = self.run, self.model
-        stats = self.stats
-        if stats.needs_second_pass:
-            stats = stats.second_pass()
-            for F in self._blocks():
-                stats.update(F)
-        weights, details = stats.finalize()
-        weights = pd.Series(weights, dtype=float).reindex(self.names).fillna(0.0)
-        model._set_weights(weights, details)
-        model.training_ = {"n_rows": int(sum(self.rows)), "input_sha256": None}
-        run.w = model.weights_.to_numpy()
-        scores = (score_ints(index_score(F, run.w, decimals=run.dec), run.dec) for F in self._blocks())
-        if run.engine == "local":
-            run.keys["s"] = list(scores)
-            return
-        path = getattr(run, "ipc_path", None)
-        if path is None:
-            return
-        new = path.with_name("keys-scored.arrow")
-        with pa.OSFile(str(path)) as src:
-            rd = pa.ipc.open_file(src)
-            with pa.ipc.new_file(str(new), rd.schema) as out:
-                pos = rd.schema.get_field_index("s")
-                for i in range(rd.num_record_batches):
-                    b = rd.get_batch(i)
-                    s = next(scores)
-                    if len(s) != b.num_rows:  # pragma: no cover - the passes read the same rows
-                        raise RuntimeError("weight pass: factor scores and keys are out of step")
-                    out.write_batch(b.set_column(pos, "s", pa.array(s)))
-        new.replace(path)

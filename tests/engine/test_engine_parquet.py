@@ -21,7 +21,7 @@ import riskgrade.engine.output as output_mod
 from conftest import write_inventory_csv
 from riskgrade.engine import grade_file
 from riskgrade.engine.parquet import RowGroupStitcher, encode_row_group
-from riskgrade.engine.sources import _Writer
+from riskgrade.engine.writers import Writer
 from riskgrade.io import PARQUET_OPTIONS
 
 
@@ -206,7 +206,7 @@ def test_not_parquet_refused():
 
 
 # ---------------------------------------------------------------------------------- engine
-class _SerialWriter(_Writer):
+class _SerialWriter(Writer):
     """The engine's writer with ``pyarrow.parquet.ParquetWriter`` in the calling thread."""
 
     def __init__(self, *args, **kwargs) -> None:
@@ -237,7 +237,7 @@ def test_engine_stitched_file_same_bytes_as_serial(inv_csv, tmp_path, monkeypatc
     stitched, serial = tmp_path / "stitched.parquet", tmp_path / "serial.parquet"
     grade_file(inv_csv, stitched, engine=engine, batch_bytes=4000, memory_limit=limit)
     n_added = len(added)
-    monkeypatch.setattr(engine_mod, "_Writer", _SerialWriter)
+    monkeypatch.setattr(engine_mod, "Writer", _SerialWriter)
     grade_file(inv_csv, serial, engine=engine, batch_bytes=4000, memory_limit=limit)
     assert len(added) == n_added
     md = pq.ParquetFile(stitched).metadata

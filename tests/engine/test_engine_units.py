@@ -1,4 +1,4 @@
-"""Unit codes and id hashes of the batch engines (``_UnitCodes``, ``id_hashes``)."""
+"""Unit codes and id hashes of the batch engines (``UnitCodes``, ``id_hashes``)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 import riskgrade.engine.ids as engine_ids
 from riskgrade.engine.ids import id_hashes
-from riskgrade.engine.sources import _UnitCodes
+from riskgrade.engine.units import UnitCodes
 
 
 def _fnv1a_64(data: bytes) -> int:
@@ -41,7 +41,7 @@ def test_id_hashes_match_definition_any_slice(values, cut):
     assert [int(x) for x in id_hashes(arr.cast(pa.large_string()))] == want
 
 
-def _codes(units: _UnitCodes, batches: list[list[str]]) -> np.ndarray:
+def _codes(units: UnitCodes, batches: list[list[str]]) -> np.ndarray:
     out = [units.codes(pa.array(b, type=pa.string())) for b in batches if b]
     return np.concatenate(out) if out else np.zeros(0, np.int32)
 
@@ -58,7 +58,7 @@ def test_codes_are_first_appearance_order_for_any_batching(values, sizes):
             break
         batches.append(values[a: a + k])
         a += k
-    units = _UnitCodes()
+    units = UnitCodes()
     first = _codes(units, batches)
     want = pd.factorize(pd.Series(values, dtype=object))[0]
     assert first.tolist() == want.tolist()
@@ -70,7 +70,7 @@ def test_shared_hash_falls_back_to_text(monkeypatch):
     """Two different units with one hash keep different codes: every text unit is given
     the same hash here, so each match fails the text comparison and the exact lookup runs."""
     monkeypatch.setattr(engine_ids, "id_hashes", lambda arr: np.zeros(len(arr), dtype=np.uint64))
-    units = _UnitCodes()
+    units = UnitCodes()
     got = _codes(units, [["A", "B", "A"], ["C", "B"], ["A", "D"]])
     assert got.tolist() == [0, 1, 0, 2, 1, 0, 3]
     assert units.values == ["A", "B", "C", "D"]
@@ -78,7 +78,7 @@ def test_shared_hash_falls_back_to_text(monkeypatch):
 
 def test_units_that_are_not_text():
     """Integer units use the exact path and the same first-appearance codes."""
-    units = _UnitCodes()
+    units = UnitCodes()
     assert units.codes(pa.array([5, 3, 5])).tolist() == [0, 1, 0]
     assert units.codes(pa.array([7, 3])).tolist() == [2, 1]
     assert units.values == [5, 3, 7]

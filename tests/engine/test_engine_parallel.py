@@ -17,7 +17,10 @@ import pytest
 import riskgrade as rg
 import riskgrade.engine.output as output_mod
 from riskgrade.engine import grade_file
-from riskgrade.engine.sources import Ordered, _compact, _restore, _Writer, format_csv, neutralise, prefetch
+from riskgrade.engine.compact import compact, restore
+from riskgrade.engine.pool import Ordered
+from riskgrade.engine.threads import prefetch
+from riskgrade.engine.writers import Writer, format_csv, neutralise
 from riskgrade.io import write_frame, write_result
 
 
@@ -69,7 +72,7 @@ def test_format_csv_parts_join_to_write_csv():
     whole = io.BytesIO()
     pacsv.write_csv(neutralise(t), whole, write_options=pacsv.WriteOptions(quoting_style="needed"))
     buf = io.BytesIO()
-    w = _Writer(buf, "csv", {})
+    w = Writer(buf, "csv", {})
     w.start(t.schema)
     pool = Ordered(2)
     for a in range(0, n, 333):
@@ -86,7 +89,7 @@ def test_empty_table_gives_header_only():
     t = pa.table({"a": pa.array([], pa.string()), "b": pa.array([], pa.float64())})
     assert format_csv(t).size == 0
     buf = io.BytesIO()
-    w = _Writer(buf, "csv", {})
+    w = Writer(buf, "csv", {})
     w.start(t.schema)
     w.write(format_csv(t))
     w.close()
@@ -194,13 +197,13 @@ def test_compaction_is_exact():
         "s": pa.array(["post", "unit", "division"] * (n // 3)),
         "big": pa.array(np.arange(n) * (1 << 40)),
     })
-    c = _compact(t)
+    c = compact(t)
     assert c.nbytes < t.nbytes
     assert c.schema.field("i").type == pa.int8()
     assert c.schema.field("f_int").type == pa.int8()
     assert c.schema.field("f_neg0").type == pa.float64()
     assert c.schema.field("s").type == pa.dictionary(pa.int8(), pa.string())
-    back = pa.table([_restore(col, typ) for col, typ in zip(c.columns, t.schema.types, strict=True)],
+    back = pa.table([restore(col, typ) for col, typ in zip(c.columns, t.schema.types, strict=True)],
                     names=t.column_names)
     assert back.equals(t)
     assert np.signbit(back.column("f_neg0").to_numpy()[0])

@@ -288,7 +288,8 @@ def test_english_inventory_defaults_to_english(graded):
 
 
 def test_not_a_graded_file_exits_3(tmp_path, capsys):
-    inventory = Path(__file__).resolve().parents[1] / "data" / "samples" / "inventory.csv"
+    root = next(p for p in Path(__file__).resolve().parents if (p / "pyproject.toml").is_file())
+    inventory = root / "data" / "samples" / "inventory.csv"
     rc = main(["report", str(inventory), "-o", str(tmp_path / "r.html")])
     assert rc == 3
     assert "lacks column(s)" in capsys.readouterr().err

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from riskgrade.exceptions import RiskgradeError
-from riskgrade.uncertainty import core, kernels_numba, quota_level_probabilities
+from riskgrade.uncertainty import kernels_numba, quota_level_probabilities, tiles
 
 needs_numba = pytest.mark.skipif(not kernels_numba.AVAILABLE, reason="numba (extra 'fast') not installed")
 
@@ -98,4 +98,4 @@ def test_backend_errors(monkeypatch):
     with pytest.raises(RiskgradeError, match="extra 'fast'"):
         quota_level_probabilities(*args, backend="numba")
     # "auto" falls back to numpy without numba
-    assert core._resolve_backend("auto") is False
+    assert tiles.resolve_backend("auto") is False

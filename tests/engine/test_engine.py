@@ -26,7 +26,7 @@ from riskgrade.engine import grade_file, parse_memory
 from riskgrade.engine.core import grading_order
 from riskgrade.io import write_frame, write_result
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = next(p for p in Path(__file__).resolve().parents if (p / "pyproject.toml").is_file())
 SAMPLE = ROOT / "src" / "riskgrade" / "datasets" / "sample_inventory.csv"
 
 

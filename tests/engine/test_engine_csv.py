@@ -17,7 +17,7 @@ import riskgrade.engine.csv_blocks as csv_mod
 from conftest import write_inventory_csv
 from riskgrade.engine import grade_file
 from riskgrade.engine.csv_blocks import parallel_csv_tables, row_blocks
-from riskgrade.engine.sources import _Source
+from riskgrade.engine.sources import Source
 
 _CONVERT = pacsv.ConvertOptions(strings_can_be_null=True)  # the options parallel_csv_tables uses
 
@@ -196,10 +196,10 @@ def test_no_newline_in_first_block_returns_none(tmp_path, content):
 
 
 # ---------------------------------------------------------------------------------- engine
-def _pinned_threads(n: int) -> type[_Source]:
-    """A ``_Source`` whose ``threads`` stays ``n`` (``grade_file`` sets it after construction)."""
+def _pinned_threads(n: int) -> type[Source]:
+    """A ``Source`` whose ``threads`` stays ``n`` (``grade_file`` sets it after construction)."""
 
-    class Pinned(_Source):
+    class Pinned(Source):
         threads = property(lambda self: n, lambda self, value: None)
 
     return Pinned
@@ -229,7 +229,7 @@ def test_engine_same_bytes_streaming_or_parallel_reader(inv_csv, tmp_path, monke
     monkeypatch.setattr(csv_mod, "parallel_csv_tables", counted)
     outs = {}
     for threads in (0, 2):
-        monkeypatch.setattr(engine_mod, "_Source", _pinned_threads(threads))
+        monkeypatch.setattr(engine_mod, "Source", _pinned_threads(threads))
         outs[threads] = tmp_path / f"t{threads}.csv"
         grade_file(inv_csv, outs[threads], engine=engine, batch_bytes=4000, memory_limit=limit)
         assert calls == ([] if threads == 0 else [True] * len(calls)) and (threads == 0 or calls)

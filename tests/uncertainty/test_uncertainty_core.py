@@ -195,7 +195,7 @@ def test_canonical_order_fallback_when_mixes_collide(monkeypatch):
     """Rows are ordered by a 64-bit mix of their content; were two different rows to share
     a mix, the order falls back to a lexicographic sort. Forcing every mix to collide
     (all multipliers zero) must leave the probabilities unchanged and row-order free."""
-    from riskgrade.uncertainty import core
+    from riskgrade.uncertainty import layout
 
     rng = np.random.default_rng(5)
     F = rng.choice(np.linspace(0, 1, 5), size=(60, 3))
@@ -204,8 +204,8 @@ def test_canonical_order_fallback_when_mixes_collide(monkeypatch):
     cap = (np.bincount(units, minlength=3) // 5).astype(np.int64)
     draws = rng.dirichlet(np.ones(3), 30)
     ref = quota_level_probabilities(F, None, draws, units, 0.55, 0.3, cap).p_level
-    monkeypatch.setattr(core, "_MIX", np.zeros(4, dtype=np.uint64))
-    order = core._canonical_order(np.nan_to_num(F), ~np.isnan(F), units)
+    monkeypatch.setattr(layout, "MIX", np.zeros(4, dtype=np.uint64))
+    order = layout.canonical_order(np.nan_to_num(F), ~np.isnan(F), units)
     assert np.array_equal(np.sort(order), np.arange(60))
     assert np.all(np.diff(units[order]) >= 0)
     got = quota_level_probabilities(F, None, draws, units, 0.55, 0.3, cap).p_level
