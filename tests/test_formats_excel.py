@@ -15,6 +15,8 @@ from riskgrade.cli import main
 from riskgrade.io import write_frame
 
 REPO = Path(__file__).resolve().parents[1]
+#: graded-file headers written in Chinese when the input's headers are Chinese
+ZH_OUT = {"风险点编号": "risk_point_id", "风险等级": "level"}
 # shared/ lies beside the clone in CI; RISKGRADE_SHARED_DIR points elsewhere (a worktree)
 SHARED = Path(os.environ.get("RISKGRADE_SHARED_DIR", REPO.parent / "shared"))
 SHARED_FORM = SHARED / "data" / "forms" / "示例登记表.xlsx"
@@ -29,8 +31,8 @@ def inventory() -> pd.DataFrame:
 
 
 def _levels(path: Path) -> pd.Series:
-    out = pd.read_csv(path, dtype={"risk_point_id": str})
-    return out.set_index("risk_point_id")["level"].sort_index()
+    out = pd.read_csv(path, dtype=str).rename(columns=ZH_OUT)  # the user's headers are kept
+    return out.set_index("risk_point_id")["level"].astype(int).sort_index()
 
 
 @pytest.fixture(scope="module")

@@ -223,8 +223,9 @@ def test_blank_form_filled_in_grades_unchanged(tmp_path):
     out, ref = tmp_path / "out.csv", tmp_path / "ref.csv"
     assert main(["score", str(form), "-o", str(out), "-q"]) == 0
     assert main(["score", SAMPLE, "-o", str(ref), "-q"]) == 0
-    a = pd.read_csv(out).set_index("risk_point_id")["level"]
-    b = pd.read_csv(ref).set_index("risk_point_id")["level"]
+    zh = {"风险点编号": "risk_point_id", "风险等级": "level"}  # the user's headers are kept
+    a = pd.read_csv(out).rename(columns=zh).set_index("risk_point_id")["level"]
+    b = pd.read_csv(ref).rename(columns=zh).set_index("risk_point_id")["level"]
     pd.testing.assert_series_equal(a.sort_index(), b.sort_index())
 
 

@@ -331,13 +331,12 @@ def _score(args: argparse.Namespace, err: TextIO) -> int:
 def _pick_engine(args: argparse.Namespace, model) -> str:
     """Which engine grades: the DataFrame path ("model") or a batch engine (engine/choice.py)."""
     from riskgrade.engine.choice import choose_engine, parse_memory
+    from riskgrade.formats.commands import graded_in_memory
 
+    # workbooks in or out, and --sheet, are graded in memory (a file that is no inventory: exit 3)
+    in_memory = graded_in_memory(args.input, args.output) or args.sheet is not None
     try:
         limit = parse_memory(args.memory_limit) if args.memory_limit else None
-        from riskgrade.formats.commands import graded_in_memory
-
-        # workbooks in or out, and --sheet, are graded in memory
-        in_memory = graded_in_memory(args.input, args.output) or args.sheet is not None
         return choose_engine(
             args.engine, model, args.input, limit,
             frame_only=args.output == "-" or bool(args.uncertainty) or in_memory,

@@ -102,7 +102,10 @@ def read_csv_table(
         raise file_error(
             "wrong_type", f"cannot read the file as {enc} text: {type(err).__name__}: {err}"
         ) from None
-    return unneutralise(table), enc
+    try:
+        return unneutralise(table), enc
+    except UnicodeError as err:  # a header that is not text in that encoding
+        raise file_error("wrong_type", f"the file is not {enc} text: {err}") from None
 
 
 def read_parquet_table(path: str | Path) -> pa.Table:
