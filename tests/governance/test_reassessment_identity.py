@@ -117,13 +117,18 @@ def test_compare_through_the_cli_matches_respelled_ids(years, capsys):
     d, this_year = years
     out = d / "cmp-spellings.parquet"
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore", rg.DataWarning)
+        warnings.simplefilter("error", rg.DataWarning)  # the spellings are lines on stderr, not a warning
         assert main(["compare", str(d / "last_year.csv"), str(d / "graded.parquet"), "-o", str(out)]) == 0
     c = pd.read_parquet(out)
     ids, change = c.iloc[:, 0].str.lstrip("'"), c.iloc[:, 4]
     plain = ~ids.str[0].isin(["-", "="]).to_numpy()
     assert set(change[plain]) == {"不变"}
     assert sorted(ids[plain]) == sorted(x for x in this_year["risk_point_id"] if x[0] not in "-=")
+    err = capsys.readouterr().err
+    # the folded spellings are listed with the file's rows (header = row 1): RPé-1 is data row 1
+    assert this_year["risk_point_id"].iloc[1] == "RPé-1"
+    assert "last_year.csv: warning: risk_point_id" in err
+    assert "is read as 'RPé-1' (1 row(s), first at row 3)" in err
 
 
 def test_two_spellings_of_one_id_in_one_year_are_refused(years, tmp_path, capsys):
