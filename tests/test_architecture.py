@@ -78,7 +78,17 @@ LAYERS: list[tuple[str, tuple[str, ...]]] = [
             "riskgrade.engine.pool",
         ),
     ),
-    ("model", ("riskgrade.ml", "riskgrade.model")),
+    (
+        "model",
+        # the supervised scorer, its default model, features and reason codes
+        (
+            "riskgrade.ml",
+            "riskgrade.ml_gam",
+            "riskgrade.ml_features",
+            "riskgrade.ml_reasons",
+            "riskgrade.model",
+        ),
+    ),
     (
         "applications",
         (

@@ -23,7 +23,7 @@ def data():
 
 
 @parametrize_with_checks(
-    [MLScorer(), MLScorer("hgb", max_iter=5, cv=2), MonotoneLogisticRegression(monotonic_cst=None)]
+    [MLScorer("logistic"), MLScorer("hgb", max_iter=5, cv=2), MonotoneLogisticRegression(monotonic_cst=None)]
 )
 def test_sklearn_checks(estimator, check):
     check(estimator)
@@ -33,11 +33,11 @@ def _rmse(p, q):
     return float(np.sqrt(np.mean((np.asarray(p) - np.asarray(q)) ** 2)))
 
 
-def test_default_close_to_true_probability(data):
-    """Simulated inventory (3 % events, known true_p): the default scorer's probabilities on
+def test_logistic_close_to_true_probability(data):
+    """Simulated inventory (3 % events, known true_p): the logistic scorer's probabilities on
     fresh data are within RMSE 0.010 of the truth (base rate 0.03)."""
     train, test = data
-    m = MLScorer().fit(train[COLS], train["violation"])
+    m = MLScorer("logistic").fit(train[COLS], train["violation"])
     p = m.predict_proba(test[COLS])[:, 1]
     assert _rmse(p, test["true_p"]) < 0.010
     assert abs(p.mean() - test["violation"].mean()) < 0.01
@@ -77,8 +77,8 @@ def test_small_calibration_set_never_worse_in_log_loss(data, seed):
     worse than the uncalibrated model by more than noise, unlike isotonic."""
     _, test = data
     small = rg.datasets.make_inventory(500, seed=100 + seed)
-    raw = MLScorer(calibration=None).fit(small[COLS], small["violation"])
-    auto = MLScorer().fit(small[COLS], small["violation"])
+    raw = MLScorer("logistic", calibration=None).fit(small[COLS], small["violation"])
+    auto = MLScorer("logistic").fit(small[COLS], small["violation"])
     assert auto.calibration_ == "sigmoid"
     ll_raw = log_loss(test["violation"], raw.predict_proba(test[COLS])[:, 1])
     ll_auto = log_loss(test["violation"], auto.predict_proba(test[COLS])[:, 1])
@@ -98,7 +98,7 @@ def test_venn_abers_intervals(data):
 
 def test_reason_codes_in_factor_terms(data):
     train, test = data
-    m = MLScorer().fit(train[COLS], train["violation"])
+    m = MLScorer("logistic").fit(train[COLS], train["violation"])
     X = test[COLS].head(20).reset_index(drop=True)
     rc = m.reason_codes(X, top=3)
     assert rc.groupby("row")["rank"].max().max() <= 3 and (rc["effect_logit"] > 0).all()
@@ -133,7 +133,7 @@ def test_skops_round_trip_and_untrusted_refused(tmp_path, data):
     from riskgrade.persistence import load_scorer, save_scorer
 
     train, test = data
-    for m in (MLScorer(), MLScorer("hgb", max_iter=10, cv=2, calibration="isotonic")):
+    for m in (MLScorer("logistic"), MLScorer("hgb", max_iter=10, cv=2, calibration="isotonic")):
         m.fit(train[COLS].head(3000), train["violation"].head(3000))
         path = save_scorer(m, tmp_path / "m.skops")
         back = load_scorer(path)

@@ -1,5 +1,13 @@
 r"""MLScorer: a supervised, calibrated probability of violation from the factors.
 
+**Default model (``estimator="gam"``).** A monotone additive logistic model on the raw
+values (:mod:`riskgrade.ml_gam`, features in :mod:`riskgrade.ml_features`): money on a log
+scale, counts both raw and per head, each factor's effect a piecewise-linear monotone
+curve in its risk direction, the penalty and a few reinforcing pairwise terms chosen by
+internal cross-validation. Reason codes add up exactly (:meth:`MLScorer.reason_effects`),
+and the fitted scorer is a JSON card (:meth:`MLScorer.to_card`). What follows describes
+the ``"logistic"`` and ``"hgb"`` models, which see the catalog's factor scores.
+
 **Input.** ``X`` holds the *raw* factor columns by their catalog names (``post_weight``,
 ``funds_handled``, ..., plus the denominator ``headcount`` of the rate factors), as in an
 inventory. The scorer applies the catalog's fixed transforms, the same the index uses, so
@@ -51,10 +59,15 @@ from riskgrade.calibration.calibrator import CALIBRATION_METHODS, check_binary, 
 from riskgrade.calibration.maps import VennAbersMap
 from riskgrade.exceptions import DataWarning
 from riskgrade.factors import FactorCatalog
+from riskgrade.ml_features import plan_raw_features
+from riskgrade.ml_gam import MonotoneGAM
+from riskgrade.ml_reasons import CARD_FORMAT, card_of, group_effects, grouped_reason_codes
 
 __all__ = ["MLScorer", "MonotoneLogisticRegression"]
 
 _P_EPS = 1e-12
+_REASON_COLUMNS = ["row", "rank", "feature", "label", "raw_value", "unit", "factor_score",
+                   "reference_score", "effect_logit", "text"]
 
 
 class MonotoneLogisticRegression(ClassifierMixin, BaseEstimator):
@@ -159,10 +172,16 @@ class MLScorer(ClassifierMixin, BaseEstimator):
 
     Parameters
     ----------
-    estimator : {"logistic", "hgb"} or classifier, default="logistic"
-        The base model.
+    estimator : {"gam", "logistic", "hgb"} or classifier, default="gam"
+        The base model. ``"gam"``: :class:`~riskgrade.ml_gam.MonotoneGAM` on the raw values
+        (see :mod:`riskgrade.ml_features`), the default since it was closest to the truth
+        in ``benchmarks/bench_ml.py``; ``"logistic"`` and ``"hgb"`` see the catalog's factor
+        scores.
     calibration : {"auto", "sigmoid", "beta", "isotonic", "venn_abers"} or None
-        Calibration map fitted on out-of-fold probabilities; ``None``: none.
+        Calibration map fitted on out-of-fold probabilities; ``None``: none. ``"auto"``
+        with ``"gam"`` fits no map (a map fitted on its out-of-fold probabilities only
+        added variance in the benchmark); with the other models it follows
+        :func:`riskgrade.calibration.calibrator.choose_method`.
     cv : int, default=5
         Folds for the out-of-fold probabilities (reduced to the number of events when
         there are fewer).
@@ -197,8 +216,10 @@ class MLScorer(ClassifierMixin, BaseEstimator):
     >>> inv = rg.datasets.make_inventory(3000, seed=3)
     >>> cols = rg.catalogs.sichuan_2012().columns
     >>> m = MLScorer().fit(inv[cols], inv["violation"])
-    >>> m.calibration_  # fewer than 100 events
-    'sigmoid'
+    >>> m.calibration_ is None  # the default model needs no map ("auto")
+    True
+    >>> m.feature_names_out_[5:7]  # a count enters raw and per head
+    ['complaints_count', 'complaints']
     >>> p = m.predict_proba(inv[cols])[:, 1]
     >>> bool(0 < p.mean() < 0.1)
     True
@@ -209,7 +230,7 @@ class MLScorer(ClassifierMixin, BaseEstimator):
 
     def __init__(
         self,
-        estimator: Any = "logistic",
+        estimator: Any = "gam",
         *,
         calibration: str | None = "auto",
         cv: int = 5,
@@ -240,6 +261,9 @@ class MLScorer(ClassifierMixin, BaseEstimator):
 
         return sichuan_2012()
 
+    def _is_gam(self) -> bool:
+        return isinstance(self.estimator, str) and self.estimator == "gam"
+
     def _design(self, X: Any, *, reset: bool) -> np.ndarray:
         if isinstance(X, pd.DataFrame):
             bad = [c for c in X.columns if not (pd.api.types.is_numeric_dtype(X[c]) or X[c].dtype == bool)]
@@ -251,6 +275,9 @@ class MLScorer(ClassifierMixin, BaseEstimator):
         A = validate_data(self, X, reset=reset, ensure_all_finite="allow-nan", dtype=np.float64)
         if reset:
             self._plan_features()
+        if self._is_gam():
+            names = self._input_names()
+            return self.plan_.build({c: A[:, j] for j, c in enumerate(names)}, A.shape[0])
         cols = {c: A[:, j] for j, c in enumerate(getattr(self, "feature_names_in_", []))}
         parts = []
         for f in self.factors_:
@@ -259,7 +286,20 @@ class MLScorer(ClassifierMixin, BaseEstimator):
             parts.append(A[:, j])
         return np.column_stack(parts) if parts else A[:, :0]
 
+    def _input_names(self) -> list[str]:
+        if hasattr(self, "feature_names_in_"):
+            return [str(c) for c in self.feature_names_in_]
+        return [f"x{j}" for j in range(self.n_features_in_)]
+
     def _plan_features(self) -> None:
+        if self._is_gam():
+            named = hasattr(self, "feature_names_in_")
+            self.plan_ = plan_raw_features(self._input_names(), self._catalog() if named else None)
+            self.factors_ = list(self.plan_.factors.values())
+            self.feature_names_out_ = self.plan_.names
+            self.monotonic_cst_ = self.plan_.signs
+            self.extra_index_ = []
+            return
         names = [str(c) for c in getattr(self, "feature_names_in_", [])]
         cat = self._catalog()
         factors = [f for f in cat.factors if f.source_column in names] if names else []
@@ -281,6 +321,8 @@ class MLScorer(ClassifierMixin, BaseEstimator):
     def _make_base(self) -> Any:
         est = self.estimator
         if isinstance(est, str):
+            if est == "gam":
+                return MonotoneGAM(self.monotonic_cst_, cv=self.cv, random_state=self.random_state)
             if est == "logistic":
                 return MonotoneLogisticRegression(C=self.C, monotonic_cst=self.monotonic_cst_)
             if est == "hgb":
@@ -295,7 +337,7 @@ class MLScorer(ClassifierMixin, BaseEstimator):
                     min_samples_leaf=50,
                     random_state=self.random_state,
                 )
-            raise ValueError(f"estimator must be 'logistic', 'hgb' or a classifier, got {est!r}")
+            raise ValueError(f"estimator must be 'gam', 'logistic', 'hgb' or a classifier, got {est!r}")
         if not hasattr(est, "fit") or not hasattr(est, "predict_proba"):
             raise ValueError(f"estimator must have fit and predict_proba, got {type(est).__name__}")
         return clone(est)
@@ -339,7 +381,11 @@ class MLScorer(ClassifierMixin, BaseEstimator):
         self.n_events_ = int(counts.min())
         base = self._make_base()
         method = self.calibration
-        if method == "auto":
+        if method == "auto" and isinstance(base, MonotoneGAM):
+            # a penalised likelihood fit is calibrated by its own score equations; a map
+            # fitted on its out-of-fold probabilities only added variance (benchmarks/bench_ml.py)
+            method = None
+        elif method == "auto":
             method = choose_method(self.n_events_, allow_ties=True)
         n_splits = min(self.cv, self.n_events_)
         if method is not None and n_splits < 2:
@@ -353,6 +399,16 @@ class MLScorer(ClassifierMixin, BaseEstimator):
             method = None
         self.calibration_ = method
         self.calibrator_ = None
+        if isinstance(base, MonotoneGAM):
+            # one internal cross-validation chooses the penalty and the pairs and gives
+            # the out-of-fold probabilities the map is fitted on
+            self.estimator_ = base.fit(Z, t)
+            if method is not None:
+                oof = np.clip(base.oof_proba_, _P_EPS, 1 - _P_EPS)
+                self.calibrator_ = make_map(method).fit(self._map_input(oof), t)
+            self.n_iter_ = 1
+            self.reference_ = np.zeros(Z.shape[1])
+            return self
         if method is not None:
             oof = np.empty(len(t))
             skf = StratifiedKFold(n_splits=n_splits, shuffle=True, random_state=self.random_state)
@@ -400,6 +456,8 @@ class MLScorer(ClassifierMixin, BaseEstimator):
     # ------------------------------------------------------------------ reasons
     def _effects(self, Z: np.ndarray) -> np.ndarray:
         est = self.estimator_
+        if isinstance(est, MonotoneGAM):
+            return est.effects(Z)
         if isinstance(est, MonotoneLogisticRegression):
             Zi = np.where(np.isnan(Z), est.mean_[None, :], Z)
             return (Zi - self.reference_[None, :]) * est.coef_[None, :]
@@ -431,6 +489,8 @@ class MLScorer(ClassifierMixin, BaseEstimator):
         """
         check_is_fitted(self, "estimator_")
         Z = self._design(X, reset=False)
+        if isinstance(self.estimator_, MonotoneGAM):
+            return grouped_reason_codes(self, X, Z, top, _REASON_COLUMNS)
         E = self._effects(Z)
         raw = np.asarray(X, dtype=float) if not isinstance(X, pd.DataFrame) else None
         k = min(int(top), Z.shape[1])
@@ -467,6 +527,61 @@ class MLScorer(ClassifierMixin, BaseEstimator):
                         + f" raises the log-odds by {eff:.3f}",
                     }
                 )
-        cols = ["row", "rank", "feature", "label", "raw_value", "unit", "factor_score",
-                "reference_score", "effect_logit", "text"]
-        return pd.DataFrame(rows, columns=cols)
+        return pd.DataFrame(rows, columns=_REASON_COLUMNS)
+
+    # ------------------------------------------------------------------ card
+    def reason_effects(self, X: Any) -> pd.DataFrame:
+        """Every factor's (and extra column's) effect on each row's log-odds (default model).
+
+        The effects of a row add up to its uncalibrated log-odds minus
+        ``reference_log_odds_`` (the mean training log-odds), exactly.
+        """
+        check_is_fitted(self, "estimator_")
+        if not isinstance(self.estimator_, MonotoneGAM):
+            raise ValueError("reason_effects needs the default model (estimator='gam')")
+        return group_effects(self, self._design(X, reset=False))
+
+    @property
+    def reference_log_odds_(self) -> float:
+        """Mean training log-odds, the reference of :meth:`reason_effects` (default model)."""
+        check_is_fitted(self, "estimator_")
+        return self.estimator_.mean_log_odds_
+
+    def to_card(self) -> dict[str, Any]:
+        """The fitted scorer as a JSON-ready dict (default model only; no pickle).
+
+        Every number that defines the predictions is in it; :meth:`from_card` rebuilds a
+        scorer whose predictions are identical.
+        """
+        check_is_fitted(self, "estimator_")
+        if not isinstance(self.estimator_, MonotoneGAM):
+            raise ValueError(
+                f"to_card supports the default model (estimator='gam'); save {self.estimator!r} with "
+                "riskgrade.persistence.save_scorer"
+            )
+        return card_of(self)
+
+    @classmethod
+    def from_card(cls, card: dict[str, Any]) -> MLScorer:
+        """Rebuild a fitted scorer from :meth:`to_card` output."""
+        from riskgrade.calibration.maps import map_from_dict
+
+        if not isinstance(card, dict) or card.get("format") != CARD_FORMAT:
+            raise ValueError(f"not an MLScorer card (format {CARD_FORMAT!r} expected)")
+        catalog = None if card["catalog"] is None else FactorCatalog.model_validate(card["catalog"])
+        m = cls(**card["params"], catalog=catalog)
+        if card["feature_names_in"] is not None:
+            m.feature_names_in_ = np.asarray(card["feature_names_in"], dtype=object)
+        m.n_features_in_ = int(card["n_features_in"])
+        m._plan_features()
+        same = m.feature_names_out_ == card["feature_names_out"]
+        if not same or m.monotonic_cst_.tolist() != card["monotonic_cst"]:
+            raise ValueError("the card's features do not match its columns and catalog")
+        m.classes_ = np.asarray(card["classes"])
+        m.n_events_ = int(card["n_events"])
+        m.calibration_ = card["calibration"]
+        m.calibrator_ = None if card["calibrator"] is None else map_from_dict(card["calibrator"])
+        m.estimator_ = MonotoneGAM.from_dict(card["model"])
+        m.n_iter_ = 1
+        m.reference_ = np.zeros(len(m.feature_names_out_))
+        return m

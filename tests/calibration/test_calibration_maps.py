@@ -16,25 +16,32 @@ import riskgrade as rg
 from riskgrade.calibration import CalibrationTieWarning, ScoreCalibrator, venn_abers_pair
 from riskgrade.calibration.maps import BetaMap, SigmoidMap
 
-_ONE_COLUMN = (
-    "the check feeds X with several columns; ScoreCalibrator maps one index score and rejects "
-    "other shapes by design (the same properties are tested on one-column data in this file)"
+# ScoreCalibrator declares its one-column input with the ``one_d_array`` input tag, so
+# scikit-learn's checks pass it ``X[:, 0]``. The checks below then fail inside the check
+# code itself (scikit-learn 1.9): they index the 1-d array they built as 2-d, or read
+# ``X.shape[1]`` of it, or cannot build a 1-d sparse input.
+_CHECK_INDEXES_1D_AS_2D = (
+    "the check converts X to the 1-d array the one_d_array tag declares, then indexes it as 2-d "
+    "(IndexError raised in scikit-learn's check code, not in ScoreCalibrator)"
 )
-_MULTI = [
-    "check_fit_score_takes_y", "check_estimators_overwrite_params", "check_dont_overwrite_parameters",
-    "check_estimators_fit_returns_self", "check_readonly_memmap_input", "check_n_features_in_after_fitting",
-    "check_positive_only_tag_during_fit", "check_estimators_dtypes", "check_dtype_object",
-    "check_pipeline_consistency", "check_estimators_nan_inf", "check_estimators_pickle",
-    "check_f_contiguous_array_estimator", "check_classifier_data_not_an_array", "check_classifiers_classes",
-    "check_classifiers_train", "check_supervised_y_2d", "check_methods_sample_order_invariance",
-    "check_methods_subset_invariance", "check_dict_unchanged", "check_fit_idempotent",
-    "check_fit_check_is_fitted", "check_n_features_in", "check_fit2d_predict1d",
+_INDEXES_2D = [
+    "check_dont_overwrite_parameters", "check_n_features_in_after_fitting", "check_dtype_object",
+    "check_f_contiguous_array_estimator", "check_methods_sample_order_invariance",
+    "check_methods_subset_invariance", "check_fit2d_1sample", "check_fit2d_1feature",
+    "check_dict_unchanged", "check_n_features_in", "check_fit2d_predict1d",
 ]
 
 
 def _expected_failures(est):
-    out = dict.fromkeys(_MULTI, _ONE_COLUMN)
+    out = dict.fromkeys(_INDEXES_2D, _CHECK_INDEXES_1D_AS_2D)
     out["check_fit1d"] = "a 1-D array of index scores is accepted as the one column by design"
+    out["check_estimator_sparse_array"] = (
+        "the check cannot convert the 1-d sparse input it builds to lil format (TypeError in scipy)"
+    )
+    out["check_classifiers_train"] = (
+        "on the first column alone of the check's blobs (the 1-d input), the training accuracy of "
+        "a monotone map stays below the 0.83 the check asserts"
+    )
     return out
 
 

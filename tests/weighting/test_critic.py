@@ -34,6 +34,43 @@ def test_kat_tus_adali_2019():
     np.testing.assert_allclose(w, [0.157, 0.249, 0.168, 0.121, 0.154, 0.151], atol=5e-4)
 
 
+DIAKOULAKI_1995 = np.array(
+    [
+        [61.0, 1.08, 4.33],
+        [20.7, 0.26, 4.34],
+        [16.3, 1.98, 2.53],
+        [9.0, 3.29, 1.65],
+        [5.4, 2.77, 2.33],
+        [4.0, 4.12, 1.21],
+        [-6.1, 3.52, 2.10],
+        [-34.6, 3.31, 0.98],
+    ]
+)
+
+
+@pytest.mark.parametrize(
+    ("normalization", "correlation", "expected"),
+    [
+        ("minmax", "pearson", [0.20222554, 0.48090173, 0.31687273]),
+        ("minmax", "spearman", [0.21454645, 0.48985630, 0.29559726]),
+        ("none", "pearson", [0.86874234, 0.08341434, 0.04784331]),
+        ("none", "spearman", [0.87672195, 0.08082369, 0.04245436]),
+    ],
+)
+def test_diakoulaki_mavrotas_papayannakis_1995(normalization, correlation, expected):
+    """Diakoulaki, D., Mavrotas, G. & Papayannakis, L. (1995). Determining objective weights
+    in multiple criteria problems: the CRITIC method. Computers & Operations Research 22(7),
+    763-770: the paper's 8 x 3 example, with negative values in the first criterion, all
+    three criteria maximised (no reflection). Weights as scikit-criteria's test suite encodes
+    them (tests/preprocessing/test_weighters.py, test_CRITIC_diakoulaki1995determining and
+    test_critic_weight_weights_diakoulaki1995determining): min-max scaling as in the paper
+    ("scale=True") and unscaled columns ("scale=False", riskgrade's normalization="none"),
+    Pearson and Spearman correlation. Min-max scaling handles the negative values; the
+    weights need no parameter beyond the existing ``normalization``."""
+    w = critic_weights(DIAKOULAKI_1995, normalization=normalization, correlation=correlation)
+    np.testing.assert_allclose(w, expected, atol=5e-9)
+
+
 def test_cross_check_pymcdm():
     """Cross-check against pymcdm's CRITIC (min-max, Pearson, ddof = 1) on random data."""
     pymcdm = pytest.importorskip("pymcdm")

@@ -159,7 +159,10 @@ class ScoreCalibrator(ClassifierMixin, BaseEstimator):
         self.method = method
 
     def __sklearn_tags__(self):
+        # one index score per row: scikit-learn's checks then pass X as a 1-d array
+        # (X[:, 0]); a 2-d X of one column is accepted too
         tags = super().__sklearn_tags__()
+        tags.input_tags.one_d_array = True
         tags.classifier_tags.multi_class = False
         return tags
 

@@ -53,6 +53,7 @@ __all__ = [
     "parallel_csv_tables",
     "read_csv_table",
     "row_blocks",
+    "row_ranges",
 ]
 
 # quoted values may hold line ends: every reader is told so (the parsers' result is the
@@ -208,6 +209,52 @@ def row_blocks(fh: Any, block_size: int) -> Iterator[bytes | Tail]:
             rest = data[cut + 1:]
             offset += cut + 1
             yield data[: cut + 1]
+
+
+def row_ranges(path: str | Path, block_size: int) -> tuple[int, list[tuple[int, int]]]:
+    r"""Byte ranges of whole rows covering an uncompressed CSV file, cut as :func:`row_blocks` cuts.
+
+    Parameters
+    ----------
+    path : path
+        The CSV file (not compressed).
+    block_size : int
+        About how many bytes each range holds.
+
+    Returns
+    -------
+    header_end : int
+        Offset just after the header row (``0`` when not proven: the file is then one range).
+    ranges : list of (int, int)
+        ``[start, end)`` offsets, consecutive, from 0 to the file size. Every cut is at a
+        ``\n`` proven to be outside quoted values; where no cut can be proven (see
+        :class:`Tail`) the rest of the file is one range.
+    """
+    size = Path(path).stat().st_size
+    ranges: list[tuple[int, int]] = []
+    header_end = 0
+    pos = 0
+    with open(path, "rb") as fh:
+        for block in row_blocks(fh, block_size):
+            if isinstance(block, Tail):
+                break
+            if not ranges:
+                header_end = _first_row_end(block) + 1
+            ranges.append((pos, pos + len(block)))
+            pos += len(block)
+    if pos < size:
+        ranges.append((pos, size))
+    if header_end <= 0 or len(ranges) < 2:
+        return 0, [(0, size)]
+    return header_end, ranges
+
+
+def _first_row_end(block: bytes) -> int:
+    r"""Position of the first ``\n`` with an even number of quotes before it in a proven block (-1: none)."""
+    a = np.frombuffer(block, dtype=np.uint8)
+    nl = np.flatnonzero(a == 0x0A)
+    even = np.searchsorted(_quotes(a), nl) % 2 == 0
+    return int(nl[even][0]) if even.any() else -1
 
 
 # ---------------------------------------------------------------------------------- parsing

@@ -39,7 +39,10 @@ import pandas as pd
 from riskgrade.engine.batch import ready_for_batch
 from riskgrade.exceptions import InventoryValidationError
 
-__all__ = ["fit_weights_dask", "grade_dask", "grade_dask_file"]
+__all__ = ["CSV_PARTITION_BYTES", "fit_weights_dask", "grade_dask", "grade_dask_file"]
+
+#: About how many bytes of a CSV input one partition holds (cut between rows only).
+CSV_PARTITION_BYTES = 64_000_000
 
 
 def _require_dask():
@@ -258,6 +261,7 @@ def grade_dask_file(
     progress: Any = None,
     n_workers: int = 2,
     processes: bool = True,
+    blocksize: int | None = None,
 ):
     """Grade an inventory file on a Dask cluster and write the graded file.
 
@@ -281,6 +285,9 @@ def grade_dask_file(
         Called as ``progress("writing", rows_done)``.
     n_workers, processes : int, bool
         Shape of the LocalCluster when no scheduler is given.
+    blocksize : int, optional
+        About how many bytes of a CSV input each partition holds (default
+        :data:`CSV_PARTITION_BYTES`); partitions are cut only between rows.
 
     Returns
     -------
@@ -310,16 +317,7 @@ def grade_dask_file(
         if src.is_dir() or src.suffix.lower() in (".parquet", ".pq"):
             ddf = dd.read_parquet(str(src))
         else:
-            from riskgrade.engine.csv_blocks import compression_of
-            from riskgrade.io import text_column_types
-
-            text = {k: "string" for k in text_column_types(model.config)}
-            # a compressed file cannot be split: one partition (gzip, zstd by their first bytes)
-            codec = compression_of(src)
-            ddf = dd.read_csv(str(src), dtype=text, blocksize=None if codec else "64MB",
-                              compression={"gzip": "gzip", "zstd": "zstd"}.get(codec or ""),
-                              encoding="utf-8-sig", assume_missing=True)
-            ddf = ddf.astype({c: object for c in ddf.columns if c in text})
+            ddf = _csv_partitions(dd, src, model, blocksize or CSV_PARTITION_BYTES)
         graded = grade_dask(ddf, model, partitioned_by_unit=partitioned_by_unit)
         frame = graded.compute()
     finally:
@@ -365,6 +363,79 @@ def grade_dask_file(
     summary.seconds = time.perf_counter() - t0
     return summary
 
+
+def _read_rows(path: str, start: int, end: int, header_end: int, codec: str | None,
+               dtype: dict[str, Any]) -> pd.DataFrame:
+    """Rows of ``path`` in bytes ``[start, end)`` (after the header row), parsed by pandas."""
+    import io as _bytes_io
+
+    from riskgrade.engine.csv_blocks import open_decompressed
+
+    if codec is not None:  # one partition: the whole decompressed file
+        with open_decompressed(path) as stream:
+            data = stream.read()
+    else:
+        with open(path, "rb") as fh:
+            head = fh.read(header_end) if start > 0 else b""
+            fh.seek(start)
+            data = head + fh.read(end - start)
+    text = [c for c, t in dtype.items() if t == "string"]
+    part = pd.read_csv(_bytes_io.BytesIO(data), dtype=dtype, encoding="utf-8-sig")
+    return part.astype({c: object for c in text if c in part.columns})
+
+
+def _dtypes_of(path: str, start: int, end: int, header_end: int, codec: str | None,
+               text: dict[str, Any]) -> dict[str, str]:
+    """The column types pandas infers for the rows of one range."""
+    part = _read_rows(path, start, end, header_end, codec, text)
+    return {c: str(part[c].dtype) for c in part.columns}
+
+
+def _common_type(kinds: set[str]) -> Any:
+    """One type for a column whose ranges were inferred as ``kinds``: text when they disagree."""
+    if kinds <= {"int64", "float64"}:
+        return np.float64  # a whole number column may be empty elsewhere
+    if len(kinds) == 1 and kinds != {"object"} and not kinds & {"str", "string"}:
+        return kinds.pop()
+    return "string"
+
+
+def _csv_partitions(dd: Any, src: Path, model: Any, blocksize: int) -> Any:
+    """A Dask DataFrame of a CSV file, cut only between rows.
+
+    The cuts are those of :func:`riskgrade.engine.csv_blocks.row_ranges`: at line ends
+    proven to lie outside quoted values (the local engines' rule), so a quoted value
+    holding line ends is never split; where no cut can be proven, the rest of the file
+    is one partition. A gzip or zstd file (by its first bytes) is one partition.
+
+    The column types are inferred in every partition first and made one per column:
+    numbers as floats (a whole number column may have gaps elsewhere), a column whose
+    partitions disagree (numbers here, text there) as text as written, and the text
+    columns of the configuration as text; every partition is then read with them.
+    """
+    import dask
+
+    from riskgrade.engine.csv_blocks import compression_of, row_ranges
+    from riskgrade.io import text_column_types
+
+    codec = compression_of(src)
+    if codec is None:
+        header_end, ranges = row_ranges(src, blocksize)
+    else:
+        header_end, ranges = 0, [(0, -1)]
+    text: dict[str, Any] = {k: "string" for k in text_column_types(model.config)}
+    path = str(src)
+    found = dask.compute(*[dask.delayed(_dtypes_of)(path, a, b, header_end, codec, text)
+                           for a, b in ranges])
+    dtype = dict(text)
+    for c in found[0]:
+        if c not in text:
+            dtype[c] = _common_type({f.get(c, "object") for f in found})
+    meta = pd.DataFrame({c: pd.Series(dtype=object if dtype[c] == "string" else dtype[c])
+                         for c in found[0]})
+    return dd.from_map(_read_rows, [path] * len(ranges), [a for a, _ in ranges],
+                       [b for _, b in ranges], args=[header_end, codec, dtype], meta=meta,
+                       label="read-csv-rows", enforce_metadata=False)
 
 def _audit_of(frame: pd.DataFrame, model: Any) -> pd.DataFrame:
     """The audit table of the quota moves, from graded rows (as the DataFrame path)."""
