@@ -278,6 +278,7 @@ def test_validate_names_the_file_rows_of_folded_spellings_and_invisible_characte
     m.loc[m.index[9], "unit_id"] = "Ｕ０００２"  # data row 9 (0-based): line 11 of the file
     m.loc[m.index[12], "risk_point_id"] = m["risk_point_id"].iloc[12] + " "  # line 14
     m.loc[m.index[20], "post_id"] = "P\u200b20"  # line 22
+    m.loc[m.index[30], "risk_point_id"] = "RP\u200b30"  # line 32
     src = tmp_path / "in.csv"
     m.to_csv(src, index=False)
     assert main(["validate", str(src)]) == 3
@@ -287,6 +288,8 @@ def test_validate_names_the_file_rows_of_folded_spellings_and_invisible_characte
     assert "(1 row(s), first at row 14)" in err
     assert "row 22" in err and "P\\u200b20" in err and "invalid_id_character" in err
     assert "row 9)" not in err and "row 12)" not in err
+    # the id beside the row is shown escaped, as in the message (a terminal shows no zero-width space)
+    assert "row 32 ('RP\\u200b30'), column 'risk_point_id'" in err
 
 
 def test_identity_warnings_follow_the_readers_rows():

@@ -177,7 +177,7 @@ def format_failures(fc: pd.DataFrame, lang: str = "en", *, n_rows: int | None = 
     for rec in fc.head(limit).to_dict("records"):
         r = rec.get(col_row)
         rid = rec.get("risk_point_id")
-        rid_s = "" if rid is None or pd.isna(rid) else f" ({rid})"
+        rid_s = "" if rid is None or pd.isna(rid) else f" ({_visible(str(rid))})"
         if lang == "zh":
             where = "文件" if r is None or pd.isna(r) else f"第 {int(r)} 行"
             msg = rec.get("message_zh") or rec.get("message")
@@ -194,6 +194,15 @@ def format_failures(fc: pd.DataFrame, lang: str = "en", *, n_rows: int | None = 
     if n > limit:
         lines.append(f"  ……另有 {n - limit} 处" if lang == "zh" else f"  ... and {n - limit} more")
     return "\n".join(lines)
+
+
+def _visible(text: str) -> str:
+    """``text``, or its escaped form when it holds a character a terminal does not show."""
+    if text.isprintable():
+        return text
+    from riskgrade.identity import escape
+
+    return escape(text)
 
 
 def identity_warnings(frame: pd.DataFrame, config: Any = None) -> list[str]:
