@@ -486,13 +486,13 @@ def _validate(args: argparse.Namespace, err: TextIO) -> int:
     config = load_config(args.config) if args.config else default_config()
     import warnings
 
-    from riskgrade.identity import warning_lines
+    from riskgrade.messages import identity_warnings
 
     with warnings.catch_warnings():  # the identity warnings are listed below, one per line
         warnings.simplefilter("ignore", DataWarning)
         inv = read_inventory(args.input, config, encoding=args.encoding, sheet=args.sheet)
     print_source_notes(inv, err)
-    for line in warning_lines(inv, config):
+    for line in identity_warnings(inv, config):
         print(f"riskgrade: {line}", file=err)
     fc = find_failures(inv, config)
     if len(fc) == 0:
