@@ -154,11 +154,33 @@ def test_shared_office_form_is_read():
     notes = " | ".join(inv.attrs["source_notes"])
     assert "rows 48–49" in notes and "填表说明" in notes
     assert inv["risk_point_id"].iloc[0] == "FX0001" and inv["risk_point_id"].iloc[-1] == "FX0042"
-    sat = inv["社会评价评议情况（%）"].tolist()
-    # text cells as typed, percentage cells as shown (0.769 formatted 0.0% -> 76.9%)
-    assert sat[0] == "70.7%" and sat[5] == "76.9%" and sat[11] == "84.9%"
-    funds = inv["处置资金（万元）"].tolist()
-    assert funds[0] == "30.97" and funds[28] == "6,803.68"
+    # the header units are honoured: 万元 -> 元, per cent -> share; text and number cells alike
+    sat = inv["public_satisfaction"].tolist()
+    # text cells "70.7%" and percentage cells (0.769 formatted 0.0%) read as the same shares
+    assert sat[0] == pytest.approx(0.707) and sat[5] == pytest.approx(0.769)
+    assert sat[11] == pytest.approx(0.849)
+    funds = inv["funds_handled"].tolist()
+    assert funds[0] == 309_700 and funds[28] == 68_036_800  # "30.97" and "6,803.68" 万元
+    # no unit code column: the units are told apart by 单位名称 (three units)
+    assert inv["unit_id"].nunique() == 3
+
+
+@pytest.mark.skipif(not SHARED_FORM.exists(), reason="the shared office form is not beside this clone")
+def test_shared_office_form_grades(tmp_path):
+    """The office form grades as it stands, to a real workbook, and as the same data in canonical CSV."""
+    out = tmp_path / "out.xlsx"
+    assert main(["score", str(SHARED_FORM), "-o", str(out), "-q"]) == 0
+    from python_calamine import CalamineWorkbook
+
+    wb = CalamineWorkbook.from_path(str(out))
+    assert wb.sheet_names[0] == "分级结果"
+    inv = rg.read_inventory(SHARED_FORM)
+    write_frame(inv, tmp_path / "canon.csv")
+    assert main(["score", str(tmp_path / "canon.csv"), "-o", str(tmp_path / "canon_out.csv"), "-q",
+                 "--lang", "en"]) == 0
+    graded = rg.RiskModel().fit(inv).grade(inv).frame.set_index("risk_point_id")["level"].sort_index()
+    canon = pd.read_csv(tmp_path / "canon_out.csv", dtype=str).set_index("risk_point_id")["level"]
+    assert graded.astype(int).tolist() == canon.astype(int).sort_index().tolist()
 
 
 def test_validate_reports_what_the_reader_left_out(inventory, tmp_path, capsys):
