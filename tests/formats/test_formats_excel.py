@@ -14,7 +14,7 @@ from office_forms import HEADERS, office_workbook
 from riskgrade.cli import main
 from riskgrade.io import write_frame
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 #: graded-file headers written in Chinese when the input's headers are Chinese
 ZH_OUT = {"风险点编号": "risk_point_id", "风险等级": "level"}
 # shared/ lies beside the clone in CI; RISKGRADE_SHARED_DIR points elsewhere (a worktree)
