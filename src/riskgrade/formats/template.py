@@ -24,40 +24,40 @@ TEMPLATE_COLUMNS: tuple[tuple[str, str], ...] = (
     ("风险点编号", "risk_point_id"),
     ("单位编号", "unit_id"),
     ("单位名称", "unit_name"),
-    ("科室编号", "division_id"),
-    ("科室名称", "division_name"),
+    ("处（科、股）室编号", "division_id"),
+    ("处（科、股）室名称", "division_name"),
     ("岗位编号", "post_id"),
     ("岗位名称", "post_name"),
     ("风险层级", "scope"),
     ("风险类别", "category"),
-    ("职权编号", "power_item_id"),
+    ("职权名称", "power_item_id"),
     ("环节编号", "flow_step_id"),
     ("查找方式", "identified_by"),
     ("风险描述", "description"),
     ("表现形式", "manifestation"),
-    ("成因", "cause"),
-    ("岗位人数", "headcount"),
+    ("形成原因", "cause"),
+    ("岗位人数（人）", "headcount"),
     ("岗位权重", "post_weight"),
-    ("处置资金", "funds_handled"),
+    ("处置资金（万元）", "funds_handled"),
     ("自由裁量权", "discretion"),
     ("服务社会关联度", "service_relevance"),
-    ("满意率", "public_satisfaction"),
-    ("信访投诉", "complaints"),
-    ("发案量", "cases"),
-    ("媒体曝光", "media_exposure"),
+    ("满意率（%）", "public_satisfaction"),
+    ("信访投诉（件）", "complaints"),
+    ("发案量（件）", "cases"),
+    ("媒体曝光（次）", "media_exposure"),
     ("违规行为后果", "consequence"),
 )
 
-_SCOPES = ("岗位", "科室", "单位")
-_CATEGORIES = ("岗位职责", "权力行使", "思想道德", "决策", "制度机制", "工作流程", "工作作风")
-_SOURCES = ("自己查", "领导点", "群众评", "专家审")
-_UNITS = {"CNY/yr": "元/年", "count/yr": "件（次）/年", "share": "比例，0–1（可填 85%）"}
+_SCOPES = ("岗位", "处（科、股）室", "单位")
+_CATEGORIES = ("职能职责", "权力行使", "思想道德", "决策议事", "制度机制", "工作流程", "作风状况")
+_SOURCES = ("自己找", "领导点", "群众评", "专家议")
+_UNITS = {"CNY/yr": "万元/年（表头所示）", "count/yr": "件（次）/年", "share": "百分数，如 85 或 85%"}
 _NOTES = (
     "1. 每行填写一个风险点；风险点编号在全表中不重复。",
-    "2. 风险层级：岗位、科室、单位。",
-    "3. 风险类别：岗位填写岗位职责、权力行使、思想道德；科室和单位填写决策、制度机制、工作流程、工作作风。",
-    "4. 查找方式可多选，用顿号分隔：自己查、领导点、群众评、专家审。",
-    "5. 处置资金以元计（每年）；满意率填写比例（0.85）或百分数（85%）。",
+    "2. 风险层级：岗位、处（科、股）室、单位。",
+    "3. 风险类别：岗位填写职能职责、权力行使、思想道德；处（科、股）室和单位填写决策议事、制度机制、工作流程、作风状况。",
+    "4. 查找方式可多选，用顿号分隔：自己找、领导点、群众评、专家议。",
+    "5. 处置资金以万元计（每年，如 12.5 或 12.5万）；满意率填写百分数（85 或 85%）。",
     "6. 岗位权重、自由裁量权、服务社会关联度按 1–5 填写，违规行为后果按 1–3 填写；选中单元格可见各档含义。",
     "7. 填好后运行：riskgrade score 风险点登记表.xlsx -o 分级结果.xlsx",
 )
@@ -127,7 +127,7 @@ def write_template(path: str | Path, catalog: Any = None) -> Path:
                 dv = {"validate": "list", "source": list(choices)}
                 if not strict:
                     dv["error_type"] = "information"
-                    dv["error_message"] = "可多选，用顿号分隔，如：自己查、群众评"
+                    dv["error_message"] = "可多选，用顿号分隔，如：自己找、群众评"
             elif f is not None and f.kind in ("money", "count"):
                 dv = {"validate": "decimal", "criteria": ">=", "value": 0}
             elif f is not None and f.kind == "share":
