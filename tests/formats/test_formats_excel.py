@@ -8,9 +8,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from office_forms import HEADERS, office_workbook
 
 import riskgrade as rg
-from office_forms import HEADERS, office_workbook
 from riskgrade.cli import main
 from riskgrade.io import write_frame
 

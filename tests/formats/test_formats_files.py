@@ -192,9 +192,9 @@ def test_report_reads_a_graded_workbook(tmp_path):
 
 def test_blank_form_filled_in_grades_unchanged(tmp_path):
     """Fill the entry form with openpyxl from the sample inventory; grade; same levels as the CSV."""
+    from office_forms import chinese_values
     from openpyxl import load_workbook
 
-    from office_forms import chinese_values
     from riskgrade.formats.template import TEMPLATE_COLUMNS
 
     form = tmp_path / "风险点登记表.xlsx"
