@@ -268,3 +268,22 @@ def test_binary_file_is_bad_input_not_a_crash(tmp_path):
     assert main(["disclose", str(b), "-o", out]) == 3
     assert main(["cards", str(b), "--as-of", AS_OF, "-o", out]) == 3
     assert only(tmp_path) == ["bin.csv"]
+
+
+def test_owners_reads_and_writes_excel(graded, tmp_path):
+    """Workbooks in and out: the graded workbook of `score`, the organisation as a sheet, owners.xlsx."""
+    gx = tmp_path / "graded.xlsx"
+    assert main(["score", str(S / "inventory.csv"), "-c", str(S / "config.toml"), "-o", str(gx), "-q"]) == 0
+    org_x = tmp_path / "org.xlsx"
+    read(S / "org.csv").replace("", None).to_excel(org_x, index=False, engine="xlsxwriter")
+    out_csv, out_x = tmp_path / "owners.csv", tmp_path / "owners.xlsx"
+    assert main(["owners", str(graded), "--org", str(S / "org.csv"), "-o", str(out_csv)]) == 0
+    assert main(["owners", str(gx), "--org", str(org_x), "-o", str(out_x)]) == 0
+    want = read(out_csv)
+    got = pd.read_excel(out_x, dtype=str, engine="calamine").fillna("")
+    assert list(got.columns) == list(want.columns)
+    key = "风险点编号"
+    pd.testing.assert_frame_equal(
+        got.sort_values(key).reset_index(drop=True), want.sort_values(key).reset_index(drop=True),
+        check_dtype=False,
+    )

@@ -271,3 +271,39 @@ def test_fold_frame_keeps_categorical_and_string_dtypes():
     assert {(r["column"], r["value"]) for r in out.attrs["identity_folds"]} == {
         ("unit_id", " U1"), ("unit_id", "Ｕ２"), ("risk_point_id", "a ")
     }
+
+
+def test_validate_names_the_file_rows_of_folded_spellings_and_invisible_characters(clean, tmp_path, capsys):
+    m = clean.head(40).copy()
+    m.loc[m.index[9], "unit_id"] = "Ｕ０００２"  # data row 9 (0-based): line 11 of the file
+    m.loc[m.index[12], "risk_point_id"] = m["risk_point_id"].iloc[12] + " "  # line 14
+    m.loc[m.index[20], "post_id"] = "P\u200b20"  # line 22
+    m.loc[m.index[30], "risk_point_id"] = "RP\u200b30"  # line 32
+    src = tmp_path / "in.csv"
+    m.to_csv(src, index=False)
+    assert main(["validate", str(src)]) == 3
+    err = capsys.readouterr().err
+    assert "unit_id 'Ｕ０００２' is read as 'U0002' (1 row(s), first at row 11)" in err
+    assert f"risk_point_id '{m['risk_point_id'].iloc[12]}' is read as " in err
+    assert "(1 row(s), first at row 14)" in err
+    assert "row 22" in err and "P\\u200b20" in err and "invalid_id_character" in err
+    assert "row 9)" not in err and "row 12)" not in err
+    # the id beside the row is shown escaped, as in the message (a terminal shows no zero-width space)
+    assert "row 32 ('RP\\u200b30'), column 'risk_point_id'" in err
+
+
+def test_identity_warnings_follow_the_readers_rows():
+    from riskgrade.identity import fold_frame, warning_lines
+    from riskgrade.messages import identity_warnings
+
+    f = pd.DataFrame({"risk_point_id": ["a", "b", "c "], "unit_id": ["U1", "U1", "U1"]})
+    f.attrs["source_rows"] = [5, 7, 9]  # e.g. an Excel sheet with a title block and a blank line
+    folded = fold_frame(f)
+    assert identity_warnings(folded) == [
+        "warning: risk_point_id 'c ' is read as 'c' (1 row(s), first at row 9)"
+    ]
+    assert warning_lines(folded) == [
+        "warning: risk_point_id 'c ' is read as 'c' (1 row(s), first at position 2)"
+    ]
+    del folded.attrs["source_rows"]  # no reader rows: header = row 1, first data row = row 2
+    assert identity_warnings(folded)[0].endswith("first at row 4)")

@@ -124,3 +124,23 @@ def test_result_headers_read_back_only_from_their_exact_aliases():
     assert canonical_columns(["风险指数", "风险等级", "单位内排名", "因限额降级", "理由"]) == [
         "score", "level", "rank_in_unit", "quota_demoted", "reason"]
     assert canonical_columns(["Score", "Level"]) == ["Score", "Level"]
+
+
+def test_unit_name_stands_in_for_a_missing_unit_code():
+    """A form with 单位名称 and no unit code column: the name identifies the unit (the quota's unit)."""
+    got = canonical_columns(["风险点编号", "单位名称", "岗位权重"])
+    assert got == ["risk_point_id", "unit_id", "post_weight"]
+    # with a unit code column the name stays a name
+    got = canonical_columns(["风险点编号", "单位编号", "单位名称"])
+    assert got == ["risk_point_id", "unit_id", "unit_name"]
+
+
+def test_units_named_not_coded_get_their_own_quota(tmp_path):
+    inv = rg.datasets.load_sample()
+    coded = rg.RiskModel().fit(inv).grade(inv).frame.set_index("risk_point_id")["level"].sort_index()
+    named = inv.drop(columns=["unit_name"], errors="ignore").rename(columns={"unit_id": "单位名称"})
+    path = tmp_path / "named.csv"
+    named.to_csv(path, index=False)
+    got = rg.read_inventory(path)
+    levels = rg.RiskModel().fit(got).grade(got).frame.set_index("risk_point_id")["level"].sort_index()
+    assert levels.tolist() == coded.tolist()

@@ -41,11 +41,14 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"riskgrade {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    s = sub.add_parser("score", help="grade an inventory (CSV/Parquet) and write the graded file")
-    s.add_argument("input", help="inventory file (.csv, .csv.gz, .parquet)")
+    s = sub.add_parser("score", help="grade an inventory (CSV/Parquet/Excel) and write the graded file")
+    s.add_argument("input", help="inventory file (.csv, .csv.gz, .parquet, .xlsx, .xls)")
     s.add_argument(
-        "-o", "--output", required=True, help="graded file (.csv or .parquet; '-' = CSV to stdout)"
+        "-o", "--output", required=True,
+        help="graded file (.csv, .parquet or .xlsx workbook; '-' = CSV to stdout)",
     )
+    s.add_argument("--sheet", help="workbook sheet: name or number from 1 (default: the first with an "
+                   "inventory header)")
     s.add_argument("-c", "--config", help="model config (.toml/.json/.yaml); default: built-in")
     s.add_argument("-m", "--model", help="saved model card (.json) instead of --config")
     s.add_argument(
@@ -92,6 +95,7 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("input")
     v.add_argument("-c", "--config")
     v.add_argument("--encoding")
+    v.add_argument("--sheet", help="workbook sheet: name or number from 1")
     v.add_argument("--failures", help="write the failure cases to this CSV file")
     add_words_options(v, explain=False)
 
@@ -111,6 +115,10 @@ def _parser() -> argparse.ArgumentParser:
     a.add_argument("--strict", action="store_true", help="exit 3 when the matrix is inconsistent")
     a.add_argument("--method", default=None, help="eigenvector (default), geometric_mean, normalized_column")
     a.add_argument("--threshold", default=None, help="CR threshold (default 0.10) or 'saaty_n'")
+
+    t = sub.add_parser("template", help="write a blank entry form (风险点登记表.xlsx) to fill in")
+    t.add_argument("-o", "--output", required=True, help="workbook to write (.xlsx)")
+    t.add_argument("-c", "--config", help="model config whose factor catalog the form describes")
 
     r = sub.add_parser("report", help="self-contained HTML report of a graded file (approval meeting)")
     r.add_argument("graded", help="graded file written by 'riskgrade score' (.csv or .parquet)")
@@ -165,6 +173,7 @@ def _main(argv: Sequence[str] | None = None) -> int:
         PolicyError,
         RiskgradeError,
     )
+    from riskgrade.formats import UnsupportedFormatError
 
     parser = _parser()
     try:
@@ -180,15 +189,26 @@ def _main(argv: Sequence[str] | None = None) -> int:
         if args.command == "sample":
             return _sample(args, err)
         if args.command == "schema":
-            return _schema(args)
+            return _flushed(_schema(args))
         if args.command == "ahp":
-            return _ahp(args)
+            return _flushed(_ahp(args))
         if args.command in CYCLE_COMMANDS:
             return run_cycle_command(args, err)
         if args.command == "report":
             from riskgrade.report import run_report_command
 
             return run_report_command(args)
+        if args.command == "template":
+            from riskgrade.formats.commands import run_template_command
+
+            return run_template_command(args, err)
+    except BrokenPipeError:  # the reader of stdout went away (riskgrade ... | head)
+        from riskgrade.formats.commands import quiet_broken_pipe
+
+        return quiet_broken_pipe()
+    except UnsupportedFormatError as e:
+        print(f"riskgrade: {e}", file=err)
+        return EXIT_USAGE
     except InventoryValidationError as e:
         print(f"riskgrade: {failure_text(e, getattr(args, 'lang', None))}", file=err)
         print("riskgrade: nothing written", file=err)
@@ -221,6 +241,12 @@ def _main(argv: Sequence[str] | None = None) -> int:
     return EXIT_USAGE  # pragma: no cover
 
 
+def _flushed(code: int) -> int:
+    """Flush standard output inside the command, so that a closed pipe is handled here."""
+    sys.stdout.flush()
+    return code
+
+
 def _load_model(args: argparse.Namespace):
     from riskgrade.config import load_config
     from riskgrade.model import RiskModel
@@ -232,9 +258,11 @@ def _load_model(args: argparse.Namespace):
 
 
 def _score(args: argparse.Namespace, err: TextIO) -> int:
+    from riskgrade.formats.commands import check_outputs, print_source_notes, write_graded, write_stdout_csv
     from riskgrade.io import read_inventory, write_frame
 
     t0 = time.perf_counter()
+    check_outputs(args.output, args.audit, args.rejects)
     model = _load_model(args)
     engine = _pick_engine(args, model)
     if engine != "model":
@@ -245,7 +273,9 @@ def _score(args: argparse.Namespace, err: TextIO) -> int:
 
     with warnings.catch_warnings():  # the identity warning is one plain line below
         warnings.simplefilter("ignore", DataWarning)
-        inv = read_inventory(args.input, model.config, encoding=args.encoding)
+        inv = read_inventory(args.input, model.config, encoding=args.encoding, sheet=args.sheet)
+    if not args.quiet:
+        print_source_notes(inv, err)
     if inv.attrs.get("identity_folds") and not args.quiet:
         print("riskgrade: warning: some id spellings were normalised ('riskgrade validate' lists them)",
               file=err)
@@ -260,14 +290,9 @@ def _score(args: argparse.Namespace, err: TextIO) -> int:
     view = frame_view(inv, args)
     written = view.frame(result.frame, [str(c) for c in inv.columns])
     if out == "-":
-        from riskgrade.io import frame_to_table, neutralise_formulas, write_csv_table
-
-        sys.stdout.flush()
-        buf = sys.stdout.buffer
-        write_csv_table(neutralise_formulas(frame_to_table(written)), buf)
-        buf.flush()
+        write_stdout_csv(written)
     else:
-        write_frame(written, out, provenance=result.provenance)
+        write_graded(written, out, result, notes=inv.attrs.get("source_notes"))
     rej_path = None
     if len(result.rejected):
         rej_path = Path(args.rejects) if args.rejects else _rejects_path(out)
@@ -306,11 +331,15 @@ def _score(args: argparse.Namespace, err: TextIO) -> int:
 def _pick_engine(args: argparse.Namespace, model) -> str:
     """Which engine grades: the DataFrame path ("model") or a batch engine (engine/choice.py)."""
     from riskgrade.engine.choice import choose_engine, parse_memory
+    from riskgrade.formats.commands import graded_in_memory
 
+    # workbooks in or out, and --sheet, are graded in memory (a file that is no inventory: exit 3)
+    in_memory = graded_in_memory(args.input, args.output) or args.sheet is not None
     try:
         limit = parse_memory(args.memory_limit) if args.memory_limit else None
         return choose_engine(
-            args.engine, model, args.input, limit, frame_only=args.output == "-" or bool(args.uncertainty)
+            args.engine, model, args.input, limit,
+            frame_only=args.output == "-" or bool(args.uncertainty) or in_memory,
         )
     except ValueError as e:
         raise _UsageError(str(e)) from None
@@ -448,18 +477,22 @@ def _rejects_path(out: str) -> Path:
 def _validate(args: argparse.Namespace, err: TextIO) -> int:
     from riskgrade.config import default_config, load_config
     from riskgrade.exceptions import DataWarning
+    from riskgrade.formats.commands import check_outputs, print_source_notes
     from riskgrade.io import read_inventory, write_frame
     from riskgrade.schema import find_failures
+
+    check_outputs(args.failures)
 
     config = load_config(args.config) if args.config else default_config()
     import warnings
 
-    from riskgrade.identity import warning_lines
+    from riskgrade.messages import identity_warnings
 
     with warnings.catch_warnings():  # the identity warnings are listed below, one per line
         warnings.simplefilter("ignore", DataWarning)
-        inv = read_inventory(args.input, config, encoding=args.encoding)
-    for line in warning_lines(inv, config):
+        inv = read_inventory(args.input, config, encoding=args.encoding, sheet=args.sheet)
+    print_source_notes(inv, err)
+    for line in identity_warnings(inv, config):
         print(f"riskgrade: {line}", file=err)
     fc = find_failures(inv, config)
     if len(fc) == 0:
@@ -476,7 +509,8 @@ def _validate(args: argparse.Namespace, err: TextIO) -> int:
 
 def _sample(args: argparse.Namespace, err: TextIO) -> int:
     from riskgrade.datasets import make_inventory
-    from riskgrade.io import frame_to_table, neutralise_formulas, write_csv_table, write_frame
+    from riskgrade.formats.commands import check_outputs, write_stdout_csv
+    from riskgrade.io import write_frame
 
     if args.rows < 1:
         print("riskgrade: --rows must be at least 1", file=err)
@@ -486,9 +520,9 @@ def _sample(args: argparse.Namespace, err: TextIO) -> int:
     except ValueError as e:
         print(f"riskgrade: {e}", file=err)
         return EXIT_USAGE
+    check_outputs(args.output)
     if args.output == "-":
-        write_csv_table(neutralise_formulas(frame_to_table(frame)), sys.stdout.buffer)
-        sys.stdout.buffer.flush()
+        write_stdout_csv(frame)
     else:
         write_frame(frame, args.output, provenance={"generator": "riskgrade.datasets.make_inventory",
                                                    "rows": args.rows, "seed": args.seed,

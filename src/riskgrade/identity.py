@@ -554,19 +554,38 @@ def folded_keys(ids: pd.Series, config: RiskModelConfig | None = None) -> pd.Ser
 
 
 def warning_lines(
-    frame: pd.DataFrame, config: RiskModelConfig | None = None, *, limit: int = 10
+    frame: pd.DataFrame,
+    config: RiskModelConfig | None = None,
+    *,
+    limit: int = 10,
+    rows: Sequence[int] | np.ndarray | None = None,
 ) -> list[str]:
     """The identity warnings of :func:`identity_report` as lines for standard error.
 
     At most ``limit`` spellings per column and kind are listed; the rest are counted
     (the table of :func:`identity_report` has them).
+
+    Parameters
+    ----------
+    rows : sequence of int, optional
+        The row of each data row as the user sees it (file or Excel row numbers,
+        :func:`riskgrade.inventory_forms.source_rows`); a line then says "first at
+        row N". Without it the 0-based position is named ("first at position N").
+        :func:`riskgrade.messages.identity_warnings` passes the user's rows.
     """
     rep = identity_report(frame, config)
+    shown = None if rows is None else np.asarray(rows, dtype=np.int64)
+
+    def first(pos: int) -> str:
+        if shown is None or not 0 <= pos < len(shown):
+            return f"first at position {pos}"
+        return f"first at row {int(shown[pos])}"
+
     lines = []
     for (col, kind), g in rep.groupby(["column", "kind"], sort=False):
         listed = g[g["value"].notna()]
         for r in listed.head(limit).itertuples():
-            lines.append(f"warning: {r.message} ({r.rows} row(s), first at row {r.first_row})")
+            lines.append(f"warning: {r.message} ({r.rows} row(s), {first(int(r.first_row))})")
         if len(listed) > limit:
             what = "spelling(s) normalised" if kind == "folded" else "id(s) differing only by case"
             lines.append(f"warning: {col}: {len(listed) - limit} more {what}")

@@ -23,7 +23,13 @@ import pandas as pd
 
 from riskgrade.words import COLUMN_ALIASES, TEXT_COLUMNS, split_header
 
-__all__ = ["USER_FAILURE_COLUMNS", "format_failures", "localise_failures", "suggest_header"]
+__all__ = [
+    "USER_FAILURE_COLUMNS",
+    "format_failures",
+    "identity_warnings",
+    "localise_failures",
+    "suggest_header",
+]
 
 #: Columns of a localised failure table (after the six of ``FAILURE_COLUMNS``).
 USER_FAILURE_COLUMNS = ["source_row", "header", "message_zh"]
@@ -171,7 +177,7 @@ def format_failures(fc: pd.DataFrame, lang: str = "en", *, n_rows: int | None = 
     for rec in fc.head(limit).to_dict("records"):
         r = rec.get(col_row)
         rid = rec.get("risk_point_id")
-        rid_s = "" if rid is None or pd.isna(rid) else f" ({rid})"
+        rid_s = "" if rid is None or pd.isna(rid) else f" ({_visible(str(rid))})"
         if lang == "zh":
             where = "文件" if r is None or pd.isna(r) else f"第 {int(r)} 行"
             msg = rec.get("message_zh") or rec.get("message")
@@ -188,6 +194,35 @@ def format_failures(fc: pd.DataFrame, lang: str = "en", *, n_rows: int | None = 
     if n > limit:
         lines.append(f"  ……另有 {n - limit} 处" if lang == "zh" else f"  ... and {n - limit} more")
     return "\n".join(lines)
+
+
+def _visible(text: str) -> str:
+    """``text``, or its escaped form when it holds a character a terminal does not show."""
+    if text.isprintable():
+        return text
+    from riskgrade.identity import escape
+
+    return escape(text)
+
+
+def identity_warnings(frame: pd.DataFrame, config: Any = None) -> list[str]:
+    """Identity warnings of an inventory read by riskgrade, rows as the user sees them.
+
+    The lines of :func:`riskgrade.identity.warning_lines` (spellings folded to one id,
+    ids differing only by case) with each first row given as the file or Excel row
+    (:func:`riskgrade.inventory_forms.source_rows`: header = row 1).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        The inventory as read by :func:`riskgrade.read_inventory`.
+    config : RiskModelConfig, optional
+        The config it was read with (identity policy, quota column).
+    """
+    from riskgrade.identity import warning_lines
+    from riskgrade.inventory_forms import source_rows
+
+    return warning_lines(frame, config, rows=source_rows(frame))
 
 
 def describe(value: Any) -> str:

@@ -139,7 +139,10 @@ def canonical_columns(columns: Iterable[str], mapping: dict[str, str] | None = N
     -------
     list of str
         The canonical names, in the same order. Unknown columns are kept as they are
-        (stripped of surrounding white space).
+        (stripped of surrounding white space). A form that names each point's unit
+        (单位名称, ``unit_name``) but has no unit code column identifies the units by
+        their names: that one column is read as ``unit_id`` (the quota's unit), so such
+        a form grades as it stands.
     """
     mapping = mapping or {}
     out = []
@@ -156,6 +159,8 @@ def canonical_columns(columns: Iterable[str], mapping: dict[str, str] | None = N
         low = _norm_name(name)
         known = low in _KNOWN or low in mapping.values()
         out.append(COLUMN_ALIASES.get(low, low if known else raw))
+    if "unit_id" not in out and out.count("unit_name") == 1:
+        out[out.index("unit_name")] = "unit_id"
     return out
 
 

@@ -145,10 +145,25 @@ def _cards(args: argparse.Namespace, err: TextIO) -> int:
     return 0
 
 
+def _graded_with_spellings(path: str, err: TextIO) -> pd.DataFrame:
+    """A graded file; the id spellings its reader folded are listed, rows as in the file."""
+    import warnings
+
+    from riskgrade.exceptions import DataWarning
+    from riskgrade.messages import identity_warnings
+
+    with warnings.catch_warnings():  # listed below, one line per spelling
+        warnings.filterwarnings("ignore", message=r".* spelling\(s\) of .* normalised", category=DataWarning)
+        graded = read_graded(path)
+    for line in identity_warnings(graded):
+        print(f"riskgrade: {path}: {line}", file=err)
+    return graded
+
+
 def _compare(args: argparse.Namespace, err: TextIO) -> int:
     from riskgrade.governance import compare_assessments, summarize_movement
 
-    prev, cur = read_graded(args.previous), read_graded(args.graded)
+    prev, cur = _graded_with_spellings(args.previous, err), _graded_with_spellings(args.graded, err)
     with user_terms(f"{args.previous} / {args.graded}"):
         comp = compare_assessments(prev, cur)
     summ = summarize_movement(comp).reset_index()

@@ -2,8 +2,8 @@
 
 All table input and output of the cycle commands goes through :func:`read_table`,
 :func:`read_graded` and :func:`write_tables`, so that the file formats they accept can
-change in one place. Today: CSV (encoding detected) and Parquet; Excel (``.xlsx``) when
-an Excel reader (openpyxl) is installed.
+change in one place: CSV (encoding detected), Parquet and Excel workbooks (read with
+python-calamine, written through :mod:`riskgrade.formats`, one sheet named after the table).
 
 :func:`user_terms` turns an :class:`~riskgrade.exceptions.InventoryValidationError`
 raised on a canonical table back into the user's terms: the column as written in the
@@ -26,6 +26,7 @@ __all__ = ["header_map", "read_graded", "read_table", "user_terms", "write_table
 
 _EXCEL = (".xlsx", ".xlsm", ".xls")
 _FILE_ROW = re.compile(r"^file row \d+: ")
+_SHEET_CHARS = re.compile(r"[\[\]:*?/\\]")  # not allowed in an Excel sheet name
 
 
 def _suffixes(path: Path) -> list[str]:
@@ -52,10 +53,8 @@ def read_table(path: str | Path) -> pd.DataFrame:
         if ".parquet" in sfx or ".pq" in sfx:
             return pd.read_parquet(p)
         if sfx and sfx[-1] in _EXCEL:
-            try:
-                return pd.read_excel(p, dtype=object)
-            except ImportError as e:
-                raise RiskgradeError(f"{p}: reading Excel needs openpyxl ({e}); save the sheet as CSV") from e
+            # the first sheet, header in its first row (python-calamine: a core dependency)
+            return pd.read_excel(p, dtype=object, engine="calamine")
         from riskgrade.io import detect_encoding
 
         if p.stat().st_size == 0:
@@ -70,9 +69,8 @@ def read_graded(path: str | Path) -> pd.DataFrame:
     from riskgrade.io import read_inventory
 
     p = Path(path)
-    excel = bool(_suffixes(p)) and _suffixes(p)[-1] in _EXCEL
     try:
-        frame = read_inventory(read_table(p)) if excel else read_inventory(p)
+        frame = read_inventory(p)  # CSV, Parquet or the graded sheet of a workbook
     except (InventoryValidationError, FileNotFoundError, RiskgradeError):
         raise
     except (ValueError, UnicodeDecodeError, OSError) as e:
@@ -82,18 +80,21 @@ def read_graded(path: str | Path) -> pd.DataFrame:
 
 
 def write_tables(outputs: Mapping[str, pd.DataFrame]) -> list[Path]:
-    """Write every ``{path: frame}`` (CSV or Parquet by suffix), each atomically.
+    """Write every ``{path: frame}`` (CSV, Parquet or ``.xlsx`` by suffix), each atomically.
 
     All frames are computed before this is called, so a bad input never leaves part of
-    the outputs behind.
+    the outputs behind. A workbook holds the table on one sheet named after the file.
     """
+    from riskgrade.formats import write_table
     from riskgrade.io import write_frame
 
     written = []
     for path, frame in outputs.items():
-        if Path(path).suffix.lower() in _EXCEL:
-            raise RiskgradeError(f"{path}: writing Excel is not supported yet; use .csv or .parquet")
-        written.append(write_frame(_plain(frame), path))
+        if Path(path).suffix.lower() == ".xlsx":
+            sheet = _SHEET_CHARS.sub("_", Path(path).stem)[:31] or "表"
+            written.append(write_table(_plain(frame), path, sheet=sheet))
+        else:
+            written.append(write_frame(_plain(frame), path))
     return written
 
 

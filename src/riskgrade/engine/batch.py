@@ -205,9 +205,11 @@ def grade_file(
         summary.provenance = prov
         if output is not None:
             out = Path(output)
-            ofmt = fmt or ("parquet" if out.suffix.lower() in (".parquet", ".pq") else "csv")
+            from riskgrade.formats import UnsupportedFormatError, output_format
+
+            ofmt = output_format(out, fmt).name
             if ofmt not in ("csv", "parquet"):
-                raise ValueError(f"fmt must be 'csv' or 'parquet', got {ofmt!r}")
+                raise UnsupportedFormatError(f"the batch engines write csv and parquet, not {ofmt}")
             rej_rows: list[pa.Table] = []
             with atomic_path(out) as tmp, open(tmp, "wb") as fh:
                 w = Writer(fh, ofmt, prov)

@@ -303,6 +303,8 @@ def grade_dask_file(
         raise ValueError("the Dask backend takes on_error='raise' only; use --engine local|stream")
     t0 = time.perf_counter()
     model = ready_for_batch(model)
+    from riskgrade.formats import input_format
+
     src = Path(source)
     if not src.exists():
         raise FileNotFoundError(f"inventory file not found: {src}")
@@ -314,7 +316,7 @@ def grade_dask_file(
                                dashboard_address=None)
         client = Client(cluster)
     try:
-        if src.is_dir() or src.suffix.lower() in (".parquet", ".pq"):
+        if src.is_dir() or input_format(src)[0].name == "parquet":  # the bytes decide
             ddf = dd.read_parquet(str(src))
         else:
             ddf = _csv_partitions(dd, src, model, blocksize or CSV_PARTITION_BYTES)
@@ -338,8 +340,7 @@ def grade_dask_file(
         len(frame), 0, input_sha256=file_sha256(src) if src.is_file() else None, source=str(src)
     )
     out = Path(output)
-    fmt = "parquet" if out.suffix.lower() in (".parquet", ".pq") else "csv"
-    write_frame(frame, out, provenance=prov, fmt=fmt)
+    write_frame(frame, out, provenance=prov)
     if progress is not None:
         progress("writing", len(frame))
     lv = frame["level"].value_counts().to_dict()

@@ -21,6 +21,8 @@ import pyarrow.parquet as pq
 from riskgrade.engine.core import canonical_table
 from riskgrade.engine.csv_blocks import csv_tables, pin_failing
 from riskgrade.exceptions import InventoryValidationError
+from riskgrade.formats import input_format, read_table, to_arrow
+from riskgrade.formats import unneutralise as formats_unneutralise
 from riskgrade.io import detect_encoding, read_csv_file, text_column_types
 
 __all__ = ["Source", "TypesChanged", "input_hash"]
@@ -41,16 +43,19 @@ class Source:
         self.path: Path | None = None
         self.kind = "table"
         if isinstance(source, pd.DataFrame):
-            self.table = pa.Table.from_pandas(source, preserve_index=False)
-            self.table = self.table.replace_schema_metadata(None)
+            self.table = to_arrow(source).replace_schema_metadata(None)
         elif isinstance(source, pa.Table):
             self.table = source
         else:
             self.path = Path(source)
             if not self.path.exists():
                 raise FileNotFoundError(f"inventory file not found: {self.path}")
-            sfx = [s.lower() for s in self.path.suffixes]
-            self.kind = "parquet" if (".parquet" in sfx or ".pq" in sfx) else "csv"
+            form, _ = input_format(self.path)  # the file's bytes decide its kind
+            self.kind = form.name
+            if form.name not in ("csv", "parquet"):  # workbooks: read whole, graded as a table
+                frame = read_table(self.path, config, encoding=encoding)
+                self.table = to_arrow(frame).replace_schema_metadata(None)
+                self.kind = "table"
             if self.kind == "csv":
                 if self.path.stat().st_size == 0:
                     read_csv_file(self.path, "utf-8", config)  # raises the 'empty' failure
@@ -64,6 +69,11 @@ class Source:
 
     def batches(self) -> Iterator[pa.Table]:
         """The canonical record batches of the input, from the start."""
+        if self.kind == "csv":  # riskgrade's own formula prefix is removed, as read_inventory does
+            return (formats_unneutralise(t) for t in self._batches())
+        return self._batches()
+
+    def _batches(self) -> Iterator[pa.Table]:
         if self.table is not None:
             rows = max(1, self.block_size // 64)
             for b in self.table.to_batches(max_chunksize=rows):

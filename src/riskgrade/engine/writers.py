@@ -11,14 +11,13 @@ import contextlib
 import json
 from typing import IO, Any
 
-import numpy as np
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from riskgrade.engine.core import string_offsets
-from riskgrade.io import FORMULA_START, PARQUET_OPTIONS
+from riskgrade.formats import neutralise as formats_neutralise
+from riskgrade.formats.neutral import neutralise_name
+from riskgrade.io import PARQUET_OPTIONS
 
 __all__ = ["Writer", "format_csv", "neutralise"]
 
@@ -58,7 +57,8 @@ class Writer:
         else:
             self.fh.write(b"\xef\xbb\xbf")
             head = pa.BufferOutputStream()
-            pacsv.write_csv(schema.empty_table(), head, write_options=_CSV_OPTIONS)
+            header = schema.empty_table().rename_columns([neutralise_name(n) for n in schema.names])
+            pacsv.write_csv(header, head, write_options=_CSV_OPTIONS)
             self.fh.write(head.getvalue().to_pybytes())
 
     def encode(self, part: pa.Table) -> pa.Table | pa.Buffer:
@@ -112,38 +112,5 @@ def format_csv(table: pa.Table) -> pa.Buffer:
 
 
 def neutralise(table: pa.Table) -> pa.Table:
-    """Prefix ``'`` to text cells that start like a formula (as :func:`riskgrade.io.write_frame`)."""
-    cols = table.columns
-    changed = False
-    starts = pa.array(list(FORMULA_START))
-    for i, (col, fld) in enumerate(zip(cols, table.schema, strict=True)):
-        if not (pa.types.is_string(fld.type) or pa.types.is_large_string(fld.type)):
-            continue
-        if not any(_first_byte_risky(c) for c in col.chunks):
-            continue
-        first = pc.utf8_slice_codeunits(col, 0, 1)
-        risky = pc.is_in(first, value_set=starts.cast(fld.type))
-        if pc.any(risky).as_py():
-            quote = pa.scalar("'", type=fld.type)
-            empty = pa.scalar("", type=fld.type)
-            cols[i] = pc.if_else(risky, pc.binary_join_element_wise(quote, col, empty), col)
-            changed = True
-    return pa.table(cols, names=table.column_names) if changed else table
-
-
-_FORMULA_BYTES = np.frombuffer("".join(FORMULA_START).encode("ascii"), dtype=np.uint8)
-
-
-def _first_byte_risky(arr: pa.Array) -> bool:
-    """Whether any value may start like a formula: a look at first bytes only (no copies)."""
-    n = len(arr)
-    if n in (0, arr.null_count):
-        return False
-    bufs = string_offsets(arr)
-    if bufs is None:
-        return False
-    off, data = bufs
-    start = off[:-1]
-    nonempty = off[1:] > start
-    first = np.frombuffer(data, dtype=np.uint8)[start[nonempty]]
-    return bool(np.isin(first, _FORMULA_BYTES).any())
+    """Prefix ``'`` to text cells that start like a formula (:func:`riskgrade.formats.neutralise`)."""
+    return formats_neutralise(table, headers=False)

@@ -49,8 +49,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from riskgrade.exceptions import DataWarning
+from riskgrade.exceptions import DataWarning, InventoryValidationError
 from riskgrade.governance.graded import as_frame, require_columns
+from riskgrade.identity import escape, fold_frame, folded_keys
 from riskgrade.results import RESULT_COLUMNS, GradingResult
 
 __all__ = ["CAUSES", "CHANGES", "COMPARISON_COLUMNS", "compare_assessments", "summarize_movement"]
@@ -88,16 +89,23 @@ COMPARISON_COLUMNS = [
 _META = ("config_sha256", "weights", "thresholds", "max_share")
 
 
-def _prep(obj: Any, approval: pd.DataFrame | None, name: str) -> tuple[pd.DataFrame, dict | None]:
+def _prep(
+    obj: Any, approval: pd.DataFrame | None, name: str, config: Any
+) -> tuple[pd.DataFrame, dict | None]:
     frame = as_frame(obj, name=name)
     require_columns(frame, ["unit_id", "level"], table=name)
     prov = dict(obj.provenance) if isinstance(obj, GradingResult) else None
     f = frame.copy()
     f["risk_point_id"] = f["risk_point_id"].astype(str)
+    written = f["risk_point_id"].to_numpy(dtype=object)
+    f = fold_frame(f, config)  # one spelling per id, as every reader of riskgrade folds
+    _unique_ids(f, name, written)
     f["level_computed"] = f["level"].astype("int64")
     if approval is not None:
         require_columns(approval, ["risk_point_id", "level_final"], table=f"{name} approval")
-        fin = approval.assign(risk_point_id=approval["risk_point_id"].astype(str)).set_index("risk_point_id")
+        fin = approval.assign(risk_point_id=folded_keys(approval["risk_point_id"], config))
+        _unique_ids(fin, f"{name} approval", approval["risk_point_id"].astype(str).to_numpy(dtype=object))
+        fin = fin.set_index("risk_point_id")
         f["level_final"] = (
             f["risk_point_id"].map(fin["level_final"]).fillna(f["level_computed"]).astype("int64")
         )
@@ -110,6 +118,37 @@ def _prep(obj: Any, approval: pd.DataFrame | None, name: str) -> tuple[pd.DataFr
     if "score" not in f:
         f["score"] = np.nan
     return f.set_index("risk_point_id"), prov
+
+
+def _unique_ids(frame: pd.DataFrame, name: str, written: np.ndarray) -> None:
+    """Refuse an assessment in which two rows carry one (folded) risk-point id.
+
+    ``written`` holds the ids as written (before folding), shown in the messages.
+    """
+    ids = frame["risk_point_id"]
+    dup = ids.duplicated(keep=False).to_numpy()
+    if not dup.any():
+        return
+    rows = np.flatnonzero(dup)
+    vals = written[rows]
+    keys = ids.to_numpy(dtype=object)[rows]
+    fc = pd.DataFrame(
+        {
+            "row": pd.array(rows, dtype="Int64"),
+            "risk_point_id": vals,
+            "column": "risk_point_id",
+            "value": vals,
+            "reason": "duplicate_id",
+            "message": [
+                f"{name}: risk_point_id {escape(v)} is read as {escape(k)}, which appears more "
+                "than once (spellings differing only by white space, width or Unicode form are one id)"
+                if v != k
+                else f"{name}: risk_point_id {escape(v)} appears more than once"
+                for v, k in zip(vals, keys, strict=True)
+            ],
+        }
+    )
+    raise InventoryValidationError(fc, n_rows=len(frame))
 
 
 def _factor_names(prev: pd.DataFrame, cur: pd.DataFrame, pp: dict | None, pc: dict | None) -> list[str]:
@@ -164,8 +203,14 @@ def compare_assessments(
     previous_model: Any = None,
     current_model: Any = None,
     config_changed: bool | None = None,
+    config: Any = None,
 ) -> pd.DataFrame:
     """Compare two assessments point by point (see the module docstring).
+
+    The identifier columns of both assessments (and ``risk_point_id`` of the approval
+    tables) are folded under one identity policy (:mod:`riskgrade.identity`) before
+    the points are matched, so ``'RP1 '``, full-width ``'ＲＰ１'`` or a decomposed form
+    written last year match ``'RP1'`` this year; the result carries the folded ids.
 
     Parameters
     ----------
@@ -183,6 +228,9 @@ def compare_assessments(
     config_changed : bool, optional
         Whether the configuration changed, when the caller knows better than the
         provenance (plain frames).
+    config : RiskModelConfig, optional
+        Supplies the identity policy (``config.identity``, and ``quota.by`` among the
+        folded columns); the default policy (NFKC and trim, case kept) when omitted.
 
     Returns
     -------
@@ -191,9 +239,15 @@ def compare_assessments(
         row per risk point in either assessment, sorted by ``unit_id`` and
         ``risk_point_id``. ``level_previous``/``level_current`` are final levels
         (nullable integers: missing for new/retired points).
+
+    Raises
+    ------
+    InventoryValidationError
+        With reason ``duplicate_id`` when two rows of one assessment (or approval table)
+        carry the same risk-point id once folded (``row`` 0-based).
     """
-    prev, pp = _prep(previous, previous_approval, "previous")
-    cur, pc = _prep(current, current_approval, "current")
+    prev, pp = _prep(previous, previous_approval, "previous", config)
+    cur, pc = _prep(current, current_approval, "current", config)
     ids = sorted(set(prev.index) | set(cur.index))
     both = sorted(set(prev.index) & set(cur.index))
     P, C = prev.reindex(both), cur.reindex(both)
