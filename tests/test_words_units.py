@@ -170,3 +170,13 @@ def test_engine_run_summary_names_header_units(tmp_path, small_inventory, capsys
     ref = rg.RiskModel().grade(rg.read_inventory(small_inventory)).frame
     assert got["level"].tolist() == ref["level"].tolist()
     assert got["score"].tolist() == ref["score"].tolist()
+
+
+def test_run_summary_names_conversions_in_chinese(tmp_path, small_inventory, capsys):
+    inv = small_inventory.rename(columns={"funds_handled": "处置资金（万元）"})
+    inv["处置资金（万元）"] = inv["处置资金（万元）"] / 10_000
+    src = tmp_path / "wan.csv"
+    inv.to_csv(src, index=False)
+    assert main(["score", str(src), "-o", "-", "--lang", "zh"]) == 0
+    err = capsys.readouterr().err
+    assert "表头单位为万元: 4" in err and "header in" not in err

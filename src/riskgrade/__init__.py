@@ -10,6 +10,7 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from riskgrade import exceptions as _exceptions  # small, no dependencies
 from riskgrade._version import __version__
 
 if TYPE_CHECKING:  # the names below, for type checkers and IDEs; at run time they load on first use
@@ -100,25 +101,7 @@ _HOME: dict[str, str] = {
     "MLScorer": "riskgrade.ml",
     "ScoreCalibrator": "riskgrade.calibration",
 }
-_HOME.update(
-    dict.fromkeys(
-        (
-            "ConfigError",
-            "ConsistencyWarning",
-            "DataWarning",
-            "InconsistentJudgementsError",
-            "InventoryValidationError",
-            "ModelCardError",
-            "NotFittedError",
-            "PolicyError",
-            "QuotaWarning",
-            "RiskgradeError",
-            "RiskgradeWarning",
-            "WeightingError",
-        ),
-        "riskgrade.exceptions",
-    )
-)
+_HOME.update(dict.fromkeys(_exceptions.__all__, "riskgrade.exceptions"))
 
 
 def __getattr__(name: str) -> Any:

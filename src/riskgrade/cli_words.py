@@ -70,18 +70,39 @@ def failure_text(err: Exception, lang: str | None) -> str:
     return format_failures(fc, lang, n_rows=getattr(err, "n_rows", None))
 
 
+#: The kinds of conversion (as :mod:`riskgrade.units` names them) in Chinese.
+_KIND_ZH = {
+    "full-width digits": "全角数字",
+    "thousands separators": "千位分隔符",
+    "per-cent header": "表头为百分比",
+    "per-cent sign": "带百分号",
+    "count unit in the cell": "单元格带计数单位",
+}
+
+
+def _kind_zh(kind: str) -> str:
+    if kind in _KIND_ZH:
+        return _KIND_ZH[kind]
+    if kind.startswith("header in "):
+        return f"表头单位为{kind.removeprefix('header in ')}"
+    if kind.endswith(" in the cell"):
+        return f"单元格带“{kind.removesuffix(' in the cell')}”"
+    return kind
+
+
 def print_conversions(inv: pd.DataFrame, err: TextIO, lang: str) -> None:
     """One summary line per kind of unit or number-form conversion made while reading."""
     conv = inv.attrs.get("conversions") or {}
     if not conv:
         return
     heads = inv.attrs.get("header_units") or {}
-    parts = [f"{k}: {v}" for k, v in conv.items()]
     units = ", ".join(f"{c} [{u}]" for c, u in heads.items())
     if lang == "zh":
+        parts = [f"{_kind_zh(k)}: {v}" for k, v in conv.items()]
         print(f"riskgrade: 已换算数值 {sum(conv.values())} 个（{'；'.join(parts)}）"
               + (f"；表头单位：{units}" if units else ""), file=err)
     else:
+        parts = [f"{k}: {v}" for k, v in conv.items()]
         print(f"riskgrade: converted {sum(conv.values())} values ({'; '.join(parts)})"
               + (f"; header units: {units}" if units else ""), file=err)
 

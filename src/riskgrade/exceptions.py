@@ -7,9 +7,10 @@ structured details (column, row, value, reason code) needed to fix the input.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 __all__ = [
     "ConfigError",
@@ -95,6 +96,8 @@ class InventoryValidationError(RiskgradeError, ValueError):
         return set(self.failure_cases["reason"].astype(str))
 
     def _summary(self, limit: int = 20) -> str:
+        import pandas as pd  # a failure table exists, so pandas is loaded already
+
         fc = self.failure_cases
         n = len(fc)
         rows = fc["row"].dropna().nunique() if "row" in fc else 0
