@@ -36,7 +36,8 @@ def _expected_failures(est):
     out = dict.fromkeys(_INDEXES_2D, _CHECK_INDEXES_1D_AS_2D)
     out["check_fit1d"] = "a 1-D array of index scores is accepted as the one column by design"
     out["check_estimator_sparse_array"] = (
-        "the check cannot convert the 1-d sparse input it builds to lil format (ValueError in scipy: 'Cannot convert a 1d sparse array to lil format')"
+        "the check cannot convert the 1-d sparse input it builds to lil format "
+        "(ValueError in scipy: 'Cannot convert a 1d sparse array to lil format')"
     )
     out["check_classifiers_train"] = (
         "on the first column alone of the check's blobs (the 1-d input), the training accuracy of "
